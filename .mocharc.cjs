@@ -1,0 +1,10 @@
+// `npx mocha tests/x.test.ts` runs just that file; plain `mocha` (npm test) runs every spec.
+const namedFiles = process.argv.slice(2).some((arg) => /\.ts$|\/$/.test(arg));
+
+module.exports = {
+  require: ['tsx/cjs'],
+  extension: ['ts'],
+  ...(namedFiles ? {} : { spec: ['tests/**/*.test.ts'] }),
+  timeout: 60000,
+  reporter: 'spec',
+};
