@@ -2,7 +2,7 @@
 const namedFiles = process.argv.slice(2).some((arg) => /\.ts$|\/$/.test(arg));
 
 module.exports = {
-  require: ['tsx/cjs'],
+  require: ['tsx/cjs', './tests/setup.ts'],
   extension: ['ts'],
   ...(namedFiles ? {} : { spec: ['tests/**/*.test.ts'] }),
   timeout: 60000,

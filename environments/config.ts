@@ -1,0 +1,90 @@
+/**
+ * What one deployment environment is made of. Each environment file exports one
+ * plain object; {@link parseEnvironmentConfig} checks it before any resource is made,
+ * so a typo fails synth with the environment and the field named.
+ */
+import { z } from 'zod';
+
+/** Retention values CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const terraformCloudBackend = z
+  .object({
+    type: z.literal('cloud'),
+    organization: z.string().min(1),
+    workspace: z.string().regex(/^[A-Za-z0-9_-]{1,90}$/, 'letters, digits, "-" and "_" only'),
+  })
+  .strict();
+
+const s3Backend = z
+  .object({
+    type: z.literal('s3'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+    key: z.string().min(1).endsWith('.tfstate', 'state keys end in .tfstate'),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'not an AWS region'),
+    lockTable: z.string().min(3),
+  })
+  .strict();
+
+/** Schema of an environment; the TypeScript type is inferred from it. */
+export const environmentConfigSchema = z
+  .object({
+    /** Short name, used in stack ids and resource names. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lowercase letters, digits and "-", 2–16 characters'),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'not an AWS region'),
+    accountId: z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits'),
+    /** Prefix of every physical resource name; keeps environments and stacks apart. */
+    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,23}$/, 'lowercase letters, digits and "-", 2–24 characters'),
+    backend: z.discriminatedUnion('type', [terraformCloudBackend, s3Backend]),
+    /** Tags the provider puts on every resource that supports them. */
+    defaultTags: z.record(z.string().min(1).max(128), z.string().max(256)),
+    alarmEmail: z.email(),
+    logRetentionDays: z
+      .number()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
+    /** When the daily flow-test harness runs (EventBridge Scheduler). */
+    harness: z
+      .object({
+        schedule: z
+          .string()
+          .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...) or rate(...)'),
+        timeZone: z.string().refine(isIanaTimeZone, 'not an IANA time zone such as America/Los_Angeles'),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** One deployment environment (dev, test, prod, …). */
+export type EnvironmentConfig = Readonly<z.infer<typeof environmentConfigSchema>>;
+
+/** Raised when an environment file is invalid; lists every bad field. */
+export class InvalidEnvironmentError extends Error {
+  override readonly name = 'InvalidEnvironmentError';
+}
+
+/**
+ * Checks an environment definition and returns it typed.
+ * @param label how to name the environment in errors when its own `name` is missing or wrong
+ * @throws InvalidEnvironmentError naming the environment and every bad field
+ */
+export function parseEnvironmentConfig(raw: unknown, label: string): EnvironmentConfig {
+  const result = environmentConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+  );
+  throw new InvalidEnvironmentError(`environment '${label}' is invalid:\n${problems.join('\n')}`);
+}
+
+function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * A Lambda function whose code is one handler from `functions/`, bundled by esbuild
+ * at synth time, with its own log group, execution role and X-Ray tracing.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+
+/** Root of the repository; handlers live under `functions/`. */
+const REPO_ROOT = resolve(__dirname, '..');
+/** Where bundles are written, one folder per content hash (ignored by git). */
+const BUNDLE_ROOT = join(REPO_ROOT, '.gen', 'bundles');
+
+/** An IAM permission a function needs: actions on exact resources. */
+export interface FunctionPermission {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** Props of {@link BundledFunction}. `Env` names the function's environment variables. */
+export interface BundledFunctionProps<Env extends Record<string, string> = Record<string, string>> {
+  /** Physical function name; also names the log group and the role. At most 64 characters. */
+  readonly functionName: string;
+  /** Handler file relative to `functions/`, e.g. `handlers/validate-transfer.ts`. */
+  readonly entry: string;
+  /**
+   * Exported handler symbol in the entry file.
+   * @default 'handler'
+   */
+  readonly handlerExport?: string;
+  /** Days CloudWatch keeps the function's logs. */
+  readonly logRetentionDays: number;
+  /**
+   * Environment variables the handler reads (typed by `Env`).
+   * @default none
+   */
+  readonly environment?: Env;
+  /**
+   * What the function may do besides writing its own logs and traces.
+   * @default none
+   */
+  readonly permissions?: readonly FunctionPermission[];
+  /**
+   * Memory in MiB; CPU share grows with it.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time in seconds.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * KMS key ARN for the log group and the environment variables.
+   * @default AWS-managed encryption
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/** Result of bundling one handler. */
+export interface HandlerBundle {
+  /** Folder holding `index.js` and `index.js.map`. */
+  readonly directory: string;
+  /** SHA-256 of the bundle's bytes: the same source always gives the same hash. */
+  readonly sha256: string;
+}
+
+const bundleCache = new Map<string, HandlerBundle>();
+
+/**
+ * Bundles `functions/<entry>` into one CommonJS file for Node 20 (minified, with a source map).
+ * ssh2's optional native add-ons stay out so it takes its pure-JS path; cdktf is never
+ * bundled (its assets re-run `node ${__filename}`, and a bundled app would recurse).
+ */
+export function bundleHandler(entry: string): HandlerBundle {
+  const cached = bundleCache.get(entry);
+  if (cached) return cached;
+  const entryPath = join(REPO_ROOT, 'functions', entry);
+  if (!existsSync(entryPath)) throw new Error(`Lambda handler not found: functions/${entry}`);
+
+  const staging = join(BUNDLE_ROOT, `.staging-${process.pid}-${basename(entry, '.ts')}`);
+  const result = buildSync({
+    entryPoints: { index: entryPath },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    // Paths in the map are relative to the repository, so every machine builds the same bytes.
+    sourceRoot: '',
+    absWorkingDir: REPO_ROOT,
+    outdir: staging,
+    external: ['cpu-features', '*.node', 'cdktf', 'cdktf/*'],
+    legalComments: 'none',
+    metafile: false,
+    write: false,
+    logLevel: 'error',
+  });
+  const files = [...result.outputFiles].sort((a, b) => a.path.localeCompare(b.path));
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(relative(staging, file.path)).update(file.contents);
+  const sha256 = hash.digest('hex');
+
+  const directory = join(BUNDLE_ROOT, sha256.slice(0, 16));
+  if (!existsSync(directory)) {
+    mkdirSync(staging, { recursive: true });
+    for (const file of files) writeFileSync(join(staging, relative(staging, file.path)), file.contents);
+    mkdirSync(dirname(directory), { recursive: true });
+    try {
+      renameSync(staging, directory);
+    } catch (error) {
+      // Another synth wrote the same bundle first: the bytes are identical, keep theirs.
+      if (!existsSync(directory)) throw error;
+    }
+  }
+  const bundle = { directory, sha256 };
+  bundleCache.set(entry, bundle);
+  return bundle;
+}
+
+/** A Lambda function bundled from one handler in `functions/`. */
+export class BundledFunction<Env extends Record<string, string> = Record<string, string>> extends Construct {
+  /** The function. */
+  public readonly function: LambdaFunction;
+  /** Its execution role; callers may attach further policies. */
+  public readonly role: IamRole;
+  /** Its log group, `/aws/lambda/<functionName>`. */
+  public readonly logGroup: CloudwatchLogGroup;
+  /** The zipped bundle Terraform uploads. */
+  public readonly asset: TerraformAsset;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps<Env>) {
+    super(scope, id);
+    checkProps(props);
+    const bundle = bundleHandler(props.entry);
+
+    this.asset = new TerraformAsset(this, 'code', {
+      path: bundle.directory,
+      type: AssetType.ARCHIVE,
+      assetHash: bundle.sha256,
+    });
+    // Created before the function so Lambda never creates a never-expiring group itself.
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    this.role = new IamRole(this, 'role', {
+      name: props.functionName,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    new IamRolePolicy(this, 'policy', {
+      name: 'least-privilege',
+      role: this.role.name,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: [`${this.logGroup.arn}:*`],
+          },
+          // X-Ray has no resource-level permissions: '*' is the only valid resource.
+          { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
+          ...(props.permissions ?? []).map((permission) => ({
+            Effect: 'Allow',
+            Action: [...permission.actions],
+            Resource: [...permission.resources],
+          })),
+        ],
+      }),
+    });
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: props.functionName,
+      role: this.role.arn,
+      runtime: 'nodejs20.x',
+      architectures: ['arm64'],
+      handler: `index.${props.handlerExport ?? 'handler'}`,
+      filename: this.asset.path,
+      sourceCodeHash: bundle.sha256,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeoutSeconds ?? 60,
+      kmsKeyArn: props.kmsKeyArn,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      environment: {
+        variables: { NODE_OPTIONS: '--enable-source-maps', ...(props.environment ?? {}) },
+      },
+      dependsOn: [this.logGroup],
+    });
+  }
+}
+
+function checkProps(props: BundledFunctionProps<Record<string, string>>): void {
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
+    problems.push(`functionName '${props.functionName}' must be 1–64 letters, digits, '-' or '_'`);
+  }
+  if (props.entry.includes('..') || props.entry.startsWith('/')) {
+    problems.push(`entry '${props.entry}' must be a path inside functions/`);
+  }
+  const memory = props.memorySize ?? 512;
+  if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
+    problems.push(`memorySize ${memory} must be an integer from 128 to 10240`);
+  }
+  const timeout = props.timeoutSeconds ?? 60;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) {
+    problems.push(`timeoutSeconds ${timeout} must be an integer from 1 to 900`);
+  }
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (name.startsWith('AWS_')) problems.push(`environment variable ${name} is reserved by Lambda`);
+  }
+  for (const permission of props.permissions ?? []) {
+    if (permission.actions.length === 0 || permission.resources.length === 0) {
+      problems.push('every permission needs at least one action and one resource');
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`BundledFunction '${props.functionName}':\n  ${problems.join('\n  ')}`);
+  }
+}

@@ -1,0 +1,167 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { TerraformStack } from 'cdktf';
+import { BundledFunction, bundleHandler } from '../../modules/bundled-function';
+import { onlyResource, resourcesOf, synthJson, testApp } from '../helpers/cdktf';
+
+// Handlers are bundled from functions/; these specs write throw-away handlers into a
+// folder there and remove it afterwards.
+const FIXTURE_DIR = join(__dirname, '..', '..', 'functions', '.spec-handlers');
+const fixture = (name: string, source: string): string => {
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  writeFileSync(join(FIXTURE_DIR, name), source);
+  return `.spec-handlers/${name}`;
+};
+
+describe('BundledFunction', () => {
+  let entry: string;
+  before(() => {
+    entry = fixture(
+      'echo.ts',
+      `import { Client } from 'ssh2';
+       export const handler = async (event: unknown) => ({ event, sftp: typeof Client });\n`,
+    );
+  });
+  after(() => rmSync(FIXTURE_DIR, { recursive: true, force: true }));
+
+  const props = {
+    functionName: 'fileflow-dev-echo',
+    logRetentionDays: 14,
+    environment: { TABLE_NAME: 'transfers' },
+    permissions: [{ actions: ['dynamodb:PutItem'], resources: ['arn:aws:dynamodb:us-west-2:111111111111:table/t'] }],
+  };
+
+  describe('GIVEN a handler that uses ssh2', () => {
+    it('THEN it is bundled as one minified CommonJS file with a source map, native add-ons left out', () => {
+      const bundle = bundleHandler(entry);
+      const code = readFileSync(join(bundle.directory, 'index.js'), 'utf8');
+      expect(code).to.match(/sourceMappingURL=index\.js\.map/);
+      expect(code).to.match(/module\.exports/);
+      expect(code).to.match(/require\("cpu-features"\)/);
+      const map = JSON.parse(readFileSync(join(bundle.directory, 'index.js.map'), 'utf8')) as { sources: string[] };
+      expect(map.sources.some((source) => source.endsWith('functions/.spec-handlers/echo.ts'))).to.equal(true);
+      expect(map.sources.every((source) => !source.startsWith('/'))).to.equal(true);
+      // The bundle runs: the handler answers without any package installed next to it.
+      const loaded = require(join(bundle.directory, 'index.js')) as { handler: (e: unknown) => Promise<unknown> };
+      return loaded.handler({ ping: 1 }).then((out) => expect(out).to.deep.equal({ event: { ping: 1 }, sftp: 'function' }));
+    });
+  });
+
+  describe('GIVEN the defaults', () => {
+    let synth: ReturnType<typeof synthJson>;
+    before(() => {
+      const stack = new TerraformStack(testApp(), 'stack');
+      new BundledFunction(stack, 'echo', { ...props, entry });
+      synth = synthJson(stack);
+    });
+
+    it('THEN the function runs Node 20 on arm64 with tracing, JSON logs and source maps on', () => {
+      const fn = onlyResource(synth, 'aws_lambda_function');
+      expect(fn).to.include({
+        function_name: 'fileflow-dev-echo',
+        runtime: 'nodejs20.x',
+        handler: 'index.handler',
+        memory_size: 512,
+        timeout: 60,
+      });
+      expect(fn.architectures).to.deep.equal(['arm64']);
+      expect(fn.tracing_config).to.deep.equal({ mode: 'Active' });
+      expect(fn.environment).to.deep.equal({
+        variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'transfers' },
+      });
+      expect(fn.logging_config).to.deep.equal({
+        log_format: 'JSON',
+        log_group: '${aws_cloudwatch_log_group.echo_logs_3E861C20.name}',
+      });
+    });
+
+    it('THEN it has its own log group with the retention, created first', () => {
+      expect(onlyResource(synth, 'aws_cloudwatch_log_group')).to.include({
+        name: '/aws/lambda/fileflow-dev-echo',
+        retention_in_days: 14,
+      });
+      expect(onlyResource(synth, 'aws_lambda_function').depends_on).to.deep.equal([
+        'aws_cloudwatch_log_group.echo_logs_3E861C20',
+      ]);
+    });
+
+    it('THEN its role may write its own logs and do exactly what it was granted', () => {
+      const policy = JSON.parse(onlyResource(synth, 'aws_iam_role_policy').policy as string) as {
+        Statement: { Action: string[]; Resource: string[] }[];
+      };
+      expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+        [['logs:CreateLogStream', 'logs:PutLogEvents'], ['${aws_cloudwatch_log_group.echo_logs_3E861C20.arn}:*']],
+        [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']],
+        [['dynamodb:PutItem'], ['arn:aws:dynamodb:us-west-2:111111111111:table/t']],
+      ]);
+      const trust = JSON.parse(onlyResource(synth, 'aws_iam_role').assume_role_policy as string) as {
+        Statement: { Principal: unknown }[];
+      };
+      expect(trust.Statement[0].Principal).to.deep.equal({ Service: 'lambda.amazonaws.com' });
+    });
+  });
+
+  describe('GIVEN the same source bundled in two separate processes', () => {
+    it('THEN the asset hash is the same, so plans do not churn', () => {
+      const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+      const hashInFreshProcess = (): string =>
+        execFileSync(
+          process.execPath,
+          ['--import', 'tsx', '-e', `console.log(require('./modules/bundled-function').bundleHandler('${entry}').sha256)`],
+          { cwd: join(__dirname, '..', '..'), encoding: 'utf8' },
+        ).trim();
+      const first = hashInFreshProcess();
+      expect(first).to.match(/^[0-9a-f]{64}$/);
+      expect(hashInFreshProcess()).to.equal(first);
+      expect(bundleHandler(entry).sha256).to.equal(first);
+    });
+
+    it('THEN a changed source gives a new hash', () => {
+      const changed = fixture('echo-changed.ts', `export const handler = async () => 'changed';\n`);
+      expect(bundleHandler(changed).sha256).not.to.equal(bundleHandler(entry).sha256);
+    });
+  });
+
+  describe('GIVEN two functions in one stack', () => {
+    it('THEN names, roles and log groups do not collide', () => {
+      const stack = new TerraformStack(testApp(), 'two');
+      new BundledFunction(stack, 'a', { ...props, entry, functionName: 'fileflow-dev-a' });
+      new BundledFunction(stack, 'b', { ...props, entry, functionName: 'fileflow-dev-b' });
+      const synth = synthJson(stack);
+      const names = Object.values(resourcesOf(synth, 'aws_cloudwatch_log_group')).map((g) => g.name);
+      expect(names).to.deep.equal(['/aws/lambda/fileflow-dev-a', '/aws/lambda/fileflow-dev-b']);
+      expect(Object.keys(resourcesOf(synth, 'aws_iam_role'))).to.have.length(2);
+    });
+  });
+
+  describe('GIVEN conflicting or invalid props', () => {
+    it('THEN every problem is reported at once, before any resource is made', () => {
+      const stack = new TerraformStack(testApp(), 'bad');
+      const build = () =>
+        new BundledFunction(stack, 'bad', {
+          ...props,
+          entry: '../main.ts',
+          functionName: 'has spaces',
+          memorySize: 64,
+          timeoutSeconds: 901,
+          environment: { AWS_REGION: 'x' },
+        });
+      expect(build)
+        .to.throw(/functionName 'has spaces'/)
+        .with.property('message')
+        .that.matches(/entry '\.\.\/main\.ts' must be a path inside functions/)
+        .and.matches(/memorySize 64/)
+        .and.matches(/timeoutSeconds 901/)
+        .and.matches(/AWS_REGION is reserved/);
+      expect(stack.node.findAll().filter((c) => c.node.id === 'function')).to.have.length(0);
+    });
+
+    it('THEN a handler that does not exist is named', () => {
+      const stack = new TerraformStack(testApp(), 'missing');
+      expect(() => new BundledFunction(stack, 'm', { ...props, entry: 'handlers/nope.ts' })).to.throw(
+        /Lambda handler not found: functions\/handlers\/nope\.ts/,
+      );
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { Testing } from 'cdktf';
+import { ENVIRONMENTS } from '../../environments';
+import { FileflowStack, stackIdFor } from '../../modules/fileflow-stack';
+import { onlyResource, synthJson, testApp } from '../helpers/cdktf';
+
+describe('FileflowStack', () => {
+  describe('GIVEN the test environment (S3 backend)', () => {
+    const synth = synthJson(new FileflowStack(testApp(), ENVIRONMENTS.test));
+
+    it('THEN the provider is pinned to the account and region, with default tags', () => {
+      const provider = (synth.provider as { aws: Record<string, unknown>[] }).aws[0];
+      expect(provider).to.deep.equal({
+        allowed_account_ids: ['222222222222'],
+        default_tags: [{ tags: { Environment: 'test', ManagedBy: 'cdktf', Project: 'fileflow' } }],
+        region: 'us-west-2',
+      });
+    });
+
+    it('THEN state goes to the encrypted S3 backend with its lock table', () => {
+      const terraform = synth.terraform as { backend: Record<string, unknown> };
+      expect(terraform.backend).to.deep.equal({
+        s3: {
+          bucket: 'fileflow-terraform-state-222222222222',
+          dynamodb_table: 'fileflow-terraform-locks',
+          encrypt: true,
+          key: 'fileflow/test.tfstate',
+          region: 'us-west-2',
+        },
+      });
+    });
+
+    it('THEN alarms go to a KMS-encrypted topic with the e-mail subscribed', () => {
+      expect(onlyResource(synth, 'aws_sns_topic')).to.include({
+        name: 'fileflow-test-alarms',
+        kms_master_key_id: 'alias/aws/sns',
+      });
+      expect(onlyResource(synth, 'aws_sns_topic_subscription')).to.include({
+        protocol: 'email',
+        endpoint: 'fileflow-test-alarms@example.com',
+      });
+    });
+  });
+
+  describe('GIVEN the dev environment (Terraform Cloud)', () => {
+    it('THEN state goes to its Terraform Cloud workspace', () => {
+      const synth = synthJson(new FileflowStack(testApp(), ENVIRONMENTS.dev));
+      const terraform = synth.terraform as { cloud: Record<string, unknown> };
+      expect(terraform.cloud).to.deep.equal({ organization: 'fileflow', workspaces: { name: 'fileflow-dev' } });
+    });
+  });
+
+  describe('GIVEN every environment in one app', () => {
+    it('THEN each gets its own stack, named after the environment', () => {
+      const app = testApp();
+      const stacks = Object.values(ENVIRONMENTS).map((config) => new FileflowStack(app, config));
+      expect(stacks.map((stack) => stack.node.id)).to.deep.equal(['fileflow-dev', 'fileflow-test', 'fileflow-prod']);
+      expect(stackIdFor({ name: 'prod' })).to.equal('fileflow-prod');
+      for (const stack of stacks) expect(() => Testing.synth(stack)).not.to.throw();
+    });
+  });
+});
