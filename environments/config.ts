@@ -41,11 +41,9 @@ export const environmentConfigSchema = z
     /** Tags the provider puts on every resource that supports them. */
     defaultTags: z.record(z.string().min(1).max(128), z.string().max(256)),
     alarmEmail: z.email(),
-    logRetentionDays: z
-      .number()
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
-        message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
-      }),
+    logRetentionDays: z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    }),
     /** When the daily flow-test harness runs (EventBridge Scheduler). */
     harness: z
       .object({

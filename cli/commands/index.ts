@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { register as registerStart } from './start';
 
 /** Adds every sub-command to the program; one line per command module. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerStart(program);
 }

@@ -44,7 +44,9 @@ describe('BundledFunction', () => {
       expect(map.sources.every((source) => !source.startsWith('/'))).to.equal(true);
       // The bundle runs: the handler answers without any package installed next to it.
       const loaded = require(join(bundle.directory, 'index.js')) as { handler: (e: unknown) => Promise<unknown> };
-      return loaded.handler({ ping: 1 }).then((out) => expect(out).to.deep.equal({ event: { ping: 1 }, sftp: 'function' }));
+      return loaded
+        .handler({ ping: 1 })
+        .then((out) => expect(out).to.deep.equal({ event: { ping: 1 }, sftp: 'function' }));
     });
   });
 
@@ -108,7 +110,12 @@ describe('BundledFunction', () => {
       const hashInFreshProcess = (): string =>
         execFileSync(
           process.execPath,
-          ['--import', 'tsx', '-e', `console.log(require('./modules/bundled-function').bundleHandler('${entry}').sha256)`],
+          [
+            '--import',
+            'tsx',
+            '-e',
+            `console.log(require('./modules/bundled-function').bundleHandler('${entry}').sha256)`,
+          ],
           { cwd: join(__dirname, '..', '..'), encoding: 'utf8' },
         ).trim();
       const first = hashInFreshProcess();
