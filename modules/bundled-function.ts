@@ -12,17 +12,12 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
+import type { PolicyStatement } from '../asl/iam';
 
 /** Root of the repository; handlers live under `functions/`. */
 const REPO_ROOT = resolve(__dirname, '..');
 /** Where bundles are written, one folder per content hash (ignored by git). */
 const BUNDLE_ROOT = join(REPO_ROOT, '.gen', 'bundles');
-
-/** An IAM permission a function needs: actions on exact resources. */
-export interface FunctionPermission {
-  readonly actions: readonly string[];
-  readonly resources: readonly string[];
-}
 
 /** Props of {@link BundledFunction}. `Env` names the function's environment variables. */
 export interface BundledFunctionProps<Env extends Record<string, string> = Record<string, string>> {
@@ -46,7 +41,7 @@ export interface BundledFunctionProps<Env extends Record<string, string> = Recor
    * What the function may do besides writing its own logs and traces.
    * @default none
    */
-  readonly permissions?: readonly FunctionPermission[];
+  readonly permissions?: readonly PolicyStatement[];
   /**
    * Memory in MiB; CPU share grows with it.
    * @default 512
