@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { stopChild } from './sshd';
+
+/** s3rver accepts only these credentials. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** Options of {@link startS3Server}. */
+export interface S3ServerOptions {
+  /** Where s3rver keeps buckets and objects; the caller removes it. */
+  readonly dir: string;
+  /** Buckets created at start. @default none */
+  readonly buckets?: readonly string[];
+}
+
+/** A running local S3 server. */
+export interface LocalS3Server {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver as a child process under `node --openssl-legacy-provider`
+ * (which it needs and a test process should not carry), at a free port.
+ */
+export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Server> {
+  await mkdir(options.dir, { recursive: true });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', join(__dirname, 's3rver-launcher.cjs'), options.dir, ...(options.buckets ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited (${code}): ${stderr.trim()}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+/**
+ * An S3 client for a non-AWS S3 server: path-style addressing, and checksums
+ * only when required (else streamed bodies go out aws-chunked, which local
+ * servers store verbatim). Credentials default to the SDK's provider chain.
+ */
+export function s3ClientFor(
+  endpoint: string,
+  credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
+): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(credentials ? { credentials } : {}),
+  });
+}

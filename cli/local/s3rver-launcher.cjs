@@ -1,0 +1,23 @@
+// Runs s3rver in its own process, started by s3-server.ts as
+// `node --openssl-legacy-provider s3rver-launcher.cjs <dir> <bucket>...`:
+// without the legacy provider s3rver's truncated ListObjectsV2 answers 500.
+// Prints {"port":N} on stdout once it listens; stops on SIGTERM.
+'use strict';
+const S3rver = require('s3rver');
+
+const [directory, ...buckets] = process.argv.slice(2);
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory,
+  configureBuckets: buckets.map((name) => ({ name })),
+});
+server.run().then(
+  ({ port }) => process.stdout.write(`${JSON.stringify({ port })}\n`),
+  (error) => {
+    process.stderr.write(`${error.stack}\n`);
+    process.exit(1);
+  },
+);
+process.on('SIGTERM', () => server.close().then(() => process.exit(0)));

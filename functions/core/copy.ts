@@ -1,0 +1,68 @@
+import { pipeline } from 'node:stream/promises';
+import type { Endpoint } from './endpoint';
+import { classifyError } from './errors';
+import { S3Endpoint } from './s3/s3-endpoint';
+import { Sha256Meter } from './sha256-meter';
+
+/** Options of one transfer. */
+export interface CopyOptions {
+  /** Hex SHA-256 the source must have; otherwise the one recorded in the source's metadata, if any. @default none */
+  readonly expectedSha256?: string;
+  /** Called with the byte count as the transfer goes. @default none */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/** What one transfer did. */
+export interface CopyResult {
+  readonly bytes: number;
+  /** Hex SHA-256 of the bytes transferred. */
+  readonly sha256: string;
+  readonly seconds: number;
+  readonly source: string;
+  readonly target: string;
+}
+
+/**
+ * Copies one file from `source` to `target` in a single streaming pass
+ * (read → SHA-256 → atomic write), memory flat whatever the size. Between two
+ * S3 locations on the same client the copy stays inside S3. Failures are
+ * {@link TransferError}s; the target's final name never holds partial data.
+ */
+export async function copy(source: Endpoint, target: Endpoint, options: CopyOptions = {}): Promise<CopyResult> {
+  const started = performance.now();
+  const finish = (bytes: number, sha256: string): CopyResult => ({
+    bytes,
+    sha256,
+    seconds: (performance.now() - started) / 1000,
+    source: source.uri,
+    target: target.uri,
+  });
+
+  if (source instanceof S3Endpoint && target instanceof S3Endpoint && source.client === target.client) {
+    const { bytes, sha256 } = await target.copyObjectFrom(source, options);
+    return finish(bytes, sha256);
+  }
+
+  try {
+    const stat = await source.stat();
+    const meter = new Sha256Meter({
+      expectedBytes: stat.size,
+      expectedSha256: options.expectedSha256 ?? stat.sha256,
+      onProgress: options.onProgress,
+    });
+    const input = await source.openRead();
+    const reading = pipeline(input, meter);
+    try {
+      await target.writeAtomically(meter, { size: stat.size, sha256: () => meter.digest() });
+    } catch (error) {
+      input.destroy();
+      meter.destroy();
+      await reading.catch(() => undefined);
+      throw error;
+    }
+    await reading;
+    return finish(meter.bytes, meter.digest());
+  } catch (error) {
+    throw classifyError(error);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream';
+
+/** What `stat` knows about a file or object. */
+export interface ObjectStat {
+  readonly size: number;
+  readonly mtime: Date;
+  /** Hex SHA-256 recorded when fileflow wrote the object (S3 `sha256` metadata); absent when unknown. */
+  readonly sha256?: string;
+}
+
+/** One file or object found by `list`. */
+export interface ListEntry {
+  /** Path (SFTP, relative to the base directory) or key (S3), usable as a location's `path`/`key`. */
+  readonly name: string;
+  readonly size: number;
+  readonly mtime: Date;
+}
+
+/** What the engine tells a target about the stream it writes. */
+export interface WriteOptions {
+  /** Exact byte count, when the source announced one; sizes multipart parts. @default unknown */
+  readonly size?: number;
+  /** Hex SHA-256 of the stream, callable once it has ended; endpoints that record it hash on their own without it. @default hashed by the endpoint */
+  readonly sha256?: () => string;
+}
+
+/**
+ * A file on one kind of storage (S3 object, SFTP file). Every copy direction is
+ * `source.openRead() → SHA-256 → target.writeAtomically()`.
+ */
+export interface Endpoint {
+  /** `s3://bucket/key` or `sftp://user@host:port/path`, for results and messages. */
+  readonly uri: string;
+  stat(): Promise<ObjectStat>;
+  /** A stream of the whole content. */
+  openRead(): Promise<Readable>;
+  /** Writes the stream so the final name holds either the old content or all of the new, never a part. */
+  writeAtomically(body: Readable, options?: WriteOptions): Promise<void>;
+  /** Files directly in the directory (SFTP) or under the key prefix (S3) this location names. */
+  list(): Promise<ListEntry[]>;
+  delete(): Promise<void>;
+  /** Renames within the same server or bucket; returns the endpoint at the new place. */
+  move(to: string): Promise<Endpoint>;
+}

@@ -1,0 +1,238 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectTaggingCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Endpoint, ListEntry, ObjectStat, WriteOptions } from '../endpoint';
+import { classifyError } from '../errors';
+import type { S3Location } from '../locations';
+import { assertSafePath } from '../paths';
+import { Sha256Meter } from '../sha256-meter';
+import { copyObjectServerSide, type ObjectAttributes, type ServerSideCopyOptions } from './server-side-copy';
+
+/** Where fileflow records an object's SHA-256 (hex): user metadata `x-amz-meta-sha256`. */
+export const SHA256_METADATA_KEY = 'sha256';
+/** 8 MiB parts × 4 in flight: ~32 MiB of buffers, whatever the object size. */
+const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 4;
+const MAX_PARTS = 10_000;
+
+/** What a server-side copy reports. */
+export interface ServerSideCopyResult {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** An S3 object, written with lib-storage and its SHA-256 recorded in metadata. */
+export class S3Endpoint implements Endpoint {
+  readonly uri: string;
+
+  constructor(
+    readonly location: S3Location,
+    readonly client: S3Client,
+  ) {
+    assertSafePath(location.key);
+    this.uri = `s3://${location.bucket}/${location.key}`;
+  }
+
+  async stat(): Promise<ObjectStat> {
+    const head = await this.head();
+    const sha256 = head.Metadata?.[SHA256_METADATA_KEY];
+    return {
+      size: head.ContentLength ?? 0,
+      mtime: head.LastModified ?? new Date(0),
+      ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+    };
+  }
+
+  async openRead(): Promise<Readable> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }));
+      return object.Body as Readable;
+    } catch (error) {
+      throw classifyError(error);
+    }
+  }
+
+  /**
+   * Uploads through lib-storage (bounded queue; a failed multipart upload is
+   * aborted) and records the SHA-256, which is only known at the end of the
+   * stream while metadata must be sent up-front:
+   * - an object that fits in one part is buffered anyway, so it goes as one
+   *   PutObject whose metadata already holds the hash — no extra request;
+   * - a larger one is uploaded multipart, then given its metadata by a
+   *   server-side CopyObject onto itself (REPLACE). No byte crosses the
+   *   network twice and the source is read once; the alternative, hashing the
+   *   source in a first pass, would double the reads.
+   * Tags follow with PutObjectTagging, as lib-storage itself applies them.
+   */
+  async writeAtomically(body: Readable, options: WriteOptions = {}): Promise<void> {
+    let stream = body;
+    let sha256 = options.sha256;
+    if (!sha256) {
+      const meter = new Sha256Meter();
+      pipeline(body, meter).catch(() => undefined);
+      stream = meter;
+      sha256 = () => meter.digest();
+    }
+    const { bucket: Bucket, key: Key } = this.location;
+    try {
+      const partBytes = Math.max(PART_BYTES, Math.ceil((options.size ?? 0) / MAX_PARTS));
+      const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const head: Buffer[] = [];
+      let headBytes = 0;
+      let ended = false;
+      while (headBytes < partBytes) {
+        const next = await chunks.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        head.push(next.value);
+        headBytes += next.value.length;
+      }
+      if (ended) {
+        const attributes = this.attributes(sha256());
+        await new Upload({ client: this.client, params: { Bucket, Key, Body: Buffer.concat(head, headBytes), ...attributes } }).done();
+      } else {
+        let total = headBytes;
+        const rest = (async function* () {
+          yield* head;
+          for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+            total += next.value.length;
+            yield next.value;
+          }
+        })();
+        const attributes = this.attributes(undefined);
+        await new Upload({
+          client: this.client,
+          params: { Bucket, Key, Body: Readable.from(rest, { objectMode: false }), ...attributes },
+          partSize: partBytes,
+          queueSize: PARTS_IN_FLIGHT,
+        }).done();
+        await copyObjectServerSide(this.client, {
+          from: this.location,
+          to: this.location,
+          size: total,
+          attributes: this.attributes(sha256()),
+        });
+      }
+      await this.applyTags();
+    } catch (error) {
+      stream.destroy();
+      throw classifyError(error);
+    }
+  }
+
+  async list(): Promise<ListEntry[]> {
+    const entries: ListEntry[] = [];
+    try {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.key, ContinuationToken }),
+        );
+        for (const object of page.Contents ?? []) {
+          entries.push({ name: object.Key!, size: object.Size ?? 0, mtime: object.LastModified ?? new Date(0) });
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+    } catch (error) {
+      throw classifyError(error);
+    }
+    return entries;
+  }
+
+  async delete(): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }));
+    } catch (error) {
+      throw classifyError(error);
+    }
+  }
+
+  /** Server-side copy to the new key in the same bucket, then delete: S3 has no rename. */
+  async move(to: string): Promise<S3Endpoint> {
+    const target = new S3Endpoint({ ...this.location, key: to }, this.client);
+    await target.copyObjectFrom(this);
+    await this.delete();
+    return target;
+  }
+
+  /**
+   * Copies `source` into this location inside S3. The SHA-256 comes from the
+   * source's `sha256` metadata when fileflow wrote it, else from one streamed
+   * read of the source (an ETag is an MD5 or a hash of part hashes, never a
+   * SHA-256). Content headers and metadata are kept; this location's KMS key,
+   * storage class, metadata and tags are applied.
+   */
+  async copyObjectFrom(
+    source: S3Endpoint,
+    options: { readonly onProgress?: (bytes: number) => void; readonly expectedSha256?: string } & ServerSideCopyOptions = {},
+  ): Promise<ServerSideCopyResult> {
+    try {
+      const head = await source.head();
+      const size = head.ContentLength ?? 0;
+      let sha256 = head.Metadata?.[SHA256_METADATA_KEY];
+      if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256) || options.expectedSha256) {
+        const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: options.expectedSha256 });
+        await pipeline(await source.openRead(), meter, async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) void chunk;
+        });
+        sha256 = meter.digest();
+      }
+      const attributes: ObjectAttributes = {
+        ContentEncoding: head.ContentEncoding,
+        ContentDisposition: head.ContentDisposition,
+        ContentLanguage: head.ContentLanguage,
+        CacheControl: head.CacheControl,
+        ...this.attributes(sha256, head),
+      };
+      await copyObjectServerSide(this.client, { from: source.location, to: this.location, size, attributes }, options);
+      await this.applyTags();
+      options.onProgress?.(size);
+      return { bytes: size, sha256 };
+    } catch (error) {
+      throw classifyError(error);
+    }
+  }
+
+  private async head(): Promise<HeadObjectCommandOutput> {
+    try {
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }));
+    } catch (error) {
+      throw classifyError(error);
+    }
+  }
+
+  /** Write-time attributes of this location; a copied object's own metadata and content type come from `source`. */
+  private attributes(sha256: string | undefined, source?: HeadObjectCommandOutput): ObjectAttributes {
+    const { kmsKeyId, storageClass, contentType, metadata } = this.location;
+    return {
+      ContentType: contentType ?? source?.ContentType,
+      Metadata: { ...source?.Metadata, ...metadata, ...(sha256 ? { [SHA256_METADATA_KEY]: sha256 } : {}) },
+      ...(storageClass ? { StorageClass: storageClass as StorageClass } : {}),
+      ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId } : {}),
+    };
+  }
+
+  private async applyTags(): Promise<void> {
+    const tags = this.location.tags;
+    if (!tags || Object.keys(tags).length === 0) return;
+    await this.client.send(
+      new PutObjectTaggingCommand({
+        Bucket: this.location.bucket,
+        Key: this.location.key,
+        Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      }),
+    );
+  }
+}

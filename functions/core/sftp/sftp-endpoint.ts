@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type { Endpoint, ListEntry, ObjectStat, WriteOptions } from '../endpoint';
+import { classifyError } from '../errors';
+import type { SftpLocation } from '../locations';
+import { resolveUnder } from '../paths';
+import { resolveSecret } from '../secrets';
+import { SftpPipelinedReader, SftpPipelinedWriter } from './pipelined-streams';
+import type { SftpCredentials, SftpSession, SftpSessionPool } from './session-pool';
+
+/** Temporary files carry this suffix; `list` hides them. */
+const TEMPORARY_SUFFIX = '.fileflow-part';
+const SFTP_FAILURE = 4;
+
+/** Clients an SFTP endpoint needs. */
+export interface SftpEndpointClients {
+  readonly sftpPool: SftpSessionPool;
+  /** Needed only when a credential lives in Secrets Manager. */
+  readonly secretsManager?: SecretsManagerClient;
+}
+
+/** A file on an SFTP server, confined to the location's base directory. */
+export class SftpEndpoint implements Endpoint {
+  readonly uri: string;
+  /** Absolute path on the server, checked to stay inside `baseDir`. */
+  readonly absolutePath: string;
+
+  constructor(
+    readonly location: SftpLocation,
+    private readonly clients: SftpEndpointClients,
+  ) {
+    this.absolutePath = resolveUnder(location.baseDir, location.path);
+    this.uri = `sftp://${location.username}@${location.host}:${location.port}${this.absolutePath}`;
+  }
+
+  async stat(): Promise<ObjectStat> {
+    return this.withSession(async ({ sftp }) => {
+      const stats = await call<Stats>((cb) => sftp.stat(this.absolutePath, cb));
+      return { size: stats.size, mtime: new Date(stats.mtime * 1000) };
+    });
+  }
+
+  async openRead(): Promise<Readable> {
+    const session = await this.session();
+    try {
+      const handle = await call<Buffer>((cb) => session.sftp.open(this.absolutePath, 'r', cb));
+      const stats = await call<Stats>((cb) => session.sftp.fstat(handle, cb)).catch((error) => {
+        session.sftp.close(handle, () => undefined);
+        throw error;
+      });
+      return new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release());
+    } catch (error) {
+      session.release();
+      throw classifyError(error);
+    }
+  }
+
+  /**
+   * Writes to a hidden temporary name in the target directory, fsyncs, then
+   * renames into place (`posix-rename@openssh.com`, which replaces atomically,
+   * when offered). On any failure the temporary file is removed — over a new
+   * connection if the old one died — and the final name is never touched.
+   */
+  async writeAtomically(body: Readable, _options: WriteOptions = {}): Promise<void> {
+    const directory = posix.dirname(this.absolutePath);
+    const temporary = posix.join(
+      directory,
+      `.${posix.basename(this.absolutePath)}.${randomBytes(6).toString('hex')}${TEMPORARY_SUFFIX}`,
+    );
+    let session: SftpSession | undefined;
+    let handle: Buffer | undefined;
+    let created = false;
+    try {
+      session = await this.session();
+      const { sftp } = session;
+      await makeDirectories(sftp, directory, this.location.baseDir);
+      created = true;
+      handle = await call<Buffer>((cb) => sftp.open(temporary, 'w', cb));
+      await pipeline(body, new SftpPipelinedWriter(sftp, handle));
+      await fsyncIfOffered(sftp, handle);
+      const open = handle;
+      handle = undefined;
+      await call((cb) => sftp.close(open, cb));
+      await renameReplacing(sftp, temporary, this.absolutePath);
+      created = false;
+    } catch (error) {
+      body.destroy();
+      if (session && handle) {
+        try {
+          session.sftp.close(handle, () => undefined);
+        } catch {
+          // the channel died with the connection
+        }
+      }
+      session?.release();
+      session = undefined;
+      if (created) await this.removeQuietly(temporary);
+      throw classifyError(error);
+    } finally {
+      session?.release();
+    }
+  }
+
+  async list(): Promise<ListEntry[]> {
+    return this.withSession(async ({ sftp }) => {
+      const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(this.absolutePath, cb));
+      const base = posix.normalize(this.location.baseDir);
+      return entries
+        .filter((entry) => entry.attrs.isFile() && !entry.filename.endsWith(TEMPORARY_SUFFIX))
+        .map((entry) => ({
+          name: posix.relative(base, posix.join(this.absolutePath, entry.filename)),
+          size: entry.attrs.size,
+          mtime: new Date(entry.attrs.mtime * 1000),
+        }));
+    });
+  }
+
+  async delete(): Promise<void> {
+    await this.withSession(({ sftp }) => call((cb) => sftp.unlink(this.absolutePath, cb)));
+  }
+
+  async move(to: string): Promise<SftpEndpoint> {
+    const target = new SftpEndpoint({ ...this.location, path: to }, this.clients);
+    await this.withSession(async ({ sftp }) => {
+      await makeDirectories(sftp, posix.dirname(target.absolutePath), this.location.baseDir);
+      await renameReplacing(sftp, this.absolutePath, target.absolutePath);
+    });
+    return target;
+  }
+
+  private session(): Promise<SftpSession> {
+    return this.clients.sftpPool.acquire(this.location, () => this.credentials());
+  }
+
+  private async credentials(): Promise<SftpCredentials> {
+    const { auth } = this.location;
+    const secretsManager = this.clients.secretsManager;
+    return 'privateKey' in auth
+      ? { privateKey: await resolveSecret(auth.privateKey, { secretsManager }) }
+      : { password: await resolveSecret(auth.password, { secretsManager }) };
+  }
+
+  private async withSession<T>(operation: (session: SftpSession) => Promise<T>): Promise<T> {
+    const session = await this.session();
+    try {
+      return await operation(session);
+    } catch (error) {
+      throw classifyError(error);
+    } finally {
+      session.release();
+    }
+  }
+
+  private async removeQuietly(path: string): Promise<void> {
+    try {
+      await this.withSession(({ sftp }) => call((cb) => sftp.unlink(path, cb)));
+    } catch {
+      // Best effort: the original failure is what the caller needs to see.
+    }
+  }
+}
+
+/** Adapts ssh2's `(err, value)` callbacks to a promise. */
+function call<T = void>(start: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      start((error, value) => (error ? reject(error) : resolve(value)));
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+async function makeDirectories(sftp: SFTPWrapper, directory: string, baseDir: string): Promise<void> {
+  const base = posix.normalize(baseDir);
+  const missing: string[] = [];
+  for (let current = directory; current !== base && current !== '/'; current = posix.dirname(current)) {
+    const exists = await call<Stats>((cb) => sftp.stat(current, cb)).then(
+      () => true,
+      () => false,
+    );
+    if (exists) break;
+    missing.unshift(current);
+  }
+  for (const path of missing) {
+    await call((cb) => sftp.mkdir(path, cb)).catch(async (error: { code?: number }) => {
+      // Another transfer may have made it in the meantime.
+      if (error.code !== SFTP_FAILURE || !(await call<Stats>((cb) => sftp.stat(path, cb)).catch(() => undefined))) throw error;
+    });
+  }
+}
+
+async function fsyncIfOffered(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
+  try {
+    await call((cb) => sftp.ext_openssh_fsync(handle, cb));
+  } catch (error) {
+    if (!/does not support/.test((error as Error).message)) throw error;
+  }
+}
+
+/** Renames over an existing file: atomically with posix-rename, else (plain SFTP rename refuses to overwrite) unlink first. */
+async function renameReplacing(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  try {
+    await call((cb) => sftp.ext_openssh_rename(from, to, cb));
+    return;
+  } catch (error) {
+    if (!/does not support/.test((error as Error).message)) throw error;
+  }
+  try {
+    await call((cb) => sftp.rename(from, to, cb));
+  } catch {
+    await call((cb) => sftp.unlink(to, cb)).catch(() => undefined);
+    await call((cb) => sftp.rename(from, to, cb));
+  }
+}
