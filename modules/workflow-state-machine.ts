@@ -1,0 +1,116 @@
+/**
+ * A Step Functions state machine from a definition built with `asl/`: its execution role
+ * is derived from the IAM the definition's Tasks declare, nothing more.
+ */
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { Construct } from 'constructs';
+import type { StateMachineDefinition } from '../asl';
+
+/** Props of {@link WorkflowStateMachine}. */
+export interface WorkflowStateMachineProps {
+  /** Physical name of the state machine, its role and its log group. At most 64 characters. */
+  readonly name: string;
+  /** The rendered workflow. */
+  readonly definition: StateMachineDefinition;
+  /** Days CloudWatch keeps the execution history log. */
+  readonly logRetentionDays: number;
+  /**
+   * Log execution input and output too. Only pointers and small metadata travel between
+   * fileflow states, but file names may still be confidential, so this is opt-in.
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
+  /**
+   * KMS key ARN for the log group.
+   * @default AWS-managed encryption
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * A **Standard** state machine (Express workflows stop after five minutes, too short for
+ * waits with back-off plus copies) with X-Ray tracing and full logging to its own log group.
+ */
+export class WorkflowStateMachine extends Construct {
+  /** The state machine; pipes and schedules start executions of its ARN. */
+  public readonly stateMachine: SfnStateMachine;
+  /** Its execution role. */
+  public readonly role: IamRole;
+  /** Its log group. */
+  public readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
+    super(scope, id);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.name)) {
+      throw new Error(`WorkflowStateMachine '${props.name}': name must be 1–64 letters, digits, '-' or '_'`);
+    }
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/vendedlogs/states/${props.name}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    this.role = new IamRole(this, 'role', {
+      name: props.name,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    new IamRolePolicy(this, 'policy', {
+      name: 'least-privilege',
+      role: this.role.name,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          ...props.definition.policyStatements().map((statement) => ({
+            Effect: 'Allow',
+            Action: statement.actions,
+            Resource: statement.resources,
+          })),
+          // Log delivery and X-Ray have no resource-level permissions: '*' is the only valid resource.
+          {
+            Effect: 'Allow',
+            Action: [
+              'logs:CreateLogDelivery',
+              'logs:GetLogDelivery',
+              'logs:UpdateLogDelivery',
+              'logs:DeleteLogDelivery',
+              'logs:ListLogDeliveries',
+              'logs:PutResourcePolicy',
+              'logs:DescribeResourcePolicies',
+              'logs:DescribeLogGroups',
+            ],
+            Resource: ['*'],
+          },
+          {
+            Effect: 'Allow',
+            Action: [
+              'xray:PutTraceSegments',
+              'xray:PutTelemetryRecords',
+              'xray:GetSamplingRules',
+              'xray:GetSamplingTargets',
+            ],
+            Resource: ['*'],
+          },
+        ],
+      }),
+    });
+
+    this.stateMachine = new SfnStateMachine(this, 'state-machine', {
+      name: props.name,
+      type: 'STANDARD',
+      roleArn: this.role.arn,
+      definition: props.definition.toJson(),
+      loggingConfiguration: {
+        level: 'ALL',
+        includeExecutionData: props.logExecutionData ?? false,
+        logDestination: `${this.logGroup.arn}:*`,
+      },
+      tracingConfiguration: { enabled: true },
+    });
+  }
+}
