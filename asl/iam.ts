@@ -23,8 +23,18 @@ export interface PolicyStatement {
  * and fewer statements keep the role policy under IAM's size limit.
  */
 export function mergePolicyStatements(statements: readonly PolicyStatement[]): PolicyStatement[] {
-  const byResources = mergeOn(statements, (s) => s.resources, (s) => s.actions, 'actions');
-  return mergeOn(byResources, (s) => s.actions, (s) => s.resources, 'resources');
+  const byResources = mergeOn(
+    statements,
+    (s) => s.resources,
+    (s) => s.actions,
+    'actions',
+  );
+  return mergeOn(
+    byResources,
+    (s) => s.actions,
+    (s) => s.resources,
+    'resources',
+  );
 }
 
 /** Groups by the set `keyOf` and unions `valuesOf` into field `into`, in first-seen order. */

@@ -36,11 +36,8 @@ export function assertPath(stateName: string, field: string, path: string): void
   }
 }
 
-/**
- * Like {@link assertPath} but also accepts an intrinsic function, which ASL
- * allows wherever a `.$` value, `ErrorPath` or `CausePath` is evaluated.
- */
-export function assertPathOrIntrinsic(stateName: string, field: string, value: string): void {
+/** Like {@link assertPath} but also accepts an intrinsic function, as ASL does in `.$` values. */
+function assertPathOrIntrinsic(stateName: string, field: string, value: string): void {
   if (!value.startsWith('$') && !value.startsWith('States.')) {
     throw new Error(
       `State '${stateName}': ${field} '${value}' must be a JSONPath starting with '$' or an intrinsic function 'States.*'`,

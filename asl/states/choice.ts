@@ -37,7 +37,9 @@ export class Choice extends State {
   /** Goes to `next` when no rule matches (`Default`). */
   public otherwise(next: IChainable): this {
     if (this.defaultState) {
-      throw new Error(`State '${this.id}' already has otherwise '${this.defaultState.id}'; cannot also use '${next.id}'`);
+      throw new Error(
+        `State '${this.id}' already has otherwise '${this.defaultState.id}'; cannot also use '${next.id}'`,
+      );
     }
     this.defaultState = next.startState;
     return this;

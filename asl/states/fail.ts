@@ -1,15 +1,20 @@
-import { JsonObject, assertPathOrIntrinsic, compact } from '../json';
+import { JsonObject, compact } from '../json';
 import { INextable, State, StateProps } from '../state';
 
-/** Options of a {@link Fail} state; each of error and cause is either fixed or read from the input. */
+/**
+ * Options of a {@link Fail} state; each of error and cause is either fixed or
+ * read from the input. AWS also takes intrinsic functions in `ErrorPath` and
+ * `CausePath`, but aws-local-stepfunctions 3 evaluates only paths there, so
+ * only paths are accepted to keep one definition runnable in both.
+ */
 export interface FailProps extends StateProps {
   /** Fixed error name. @default no error name */
   readonly error?: string;
-  /** JSONPath or intrinsic function giving the error name. @default no error name */
+  /** JSONPath to the error name. @default no error name */
   readonly errorPath?: string;
   /** Fixed human-readable cause. @default no cause */
   readonly cause?: string;
-  /** JSONPath or intrinsic function giving the cause. @default no cause */
+  /** JSONPath to the cause. @default no cause */
   readonly causePath?: string;
 }
 
@@ -30,8 +35,8 @@ export class Fail extends State {
     if (props.cause !== undefined && props.causePath !== undefined) {
       throw new Error(`State '${name}': set cause or causePath, not both`);
     }
-    if (props.errorPath !== undefined) assertPathOrIntrinsic(name, 'ErrorPath', props.errorPath);
-    if (props.causePath !== undefined) assertPathOrIntrinsic(name, 'CausePath', props.causePath);
+    this.checkPath('ErrorPath', props.errorPath);
+    this.checkPath('CausePath', props.causePath);
   }
 
   /** {@inheritDoc State.toStateJson} */
