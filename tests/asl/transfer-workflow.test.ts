@@ -134,15 +134,19 @@ describe('GIVEN the transfer workflow built with the asl builder', () => {
       const calls: JsonValue[] = [];
       let attempts = 0;
       const failure = await failureOf(
-        runLocally(buildTransferWorkflow().toAsl(), { ...batch, files: ['a.csv'] }, {
-          handlers: {
-            ...quietHandlers(calls),
-            CopyFile: copyHandler(() => {
-              attempts += 1;
-              throw namedError('ChecksumMismatchError', 'a.csv: sha256 differs');
-            }),
+        runLocally(
+          buildTransferWorkflow().toAsl(),
+          { ...batch, files: ['a.csv'] },
+          {
+            handlers: {
+              ...quietHandlers(calls),
+              CopyFile: copyHandler(() => {
+                attempts += 1;
+                throw namedError('ChecksumMismatchError', 'a.csv: sha256 differs');
+              }),
+            },
           },
-        }),
+        ),
       );
 
       expect(attempts, 'only Lambda transient errors are retried').to.equal(1);
