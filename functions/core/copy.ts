@@ -8,8 +8,8 @@ import { Sha256Meter } from './sha256-meter';
 export interface CopyOptions {
   /** Hex SHA-256 the source must have; otherwise the one recorded in the source's metadata, if any. @default none */
   readonly expectedSha256?: string;
-  /** Called with the byte count as the transfer goes. @default none */
-  readonly onProgress?: (bytes: number) => void;
+  /** Called with the bytes moved so far and the total, as the transfer goes. @default none */
+  readonly onProgress?: (bytes: number, total: number) => void;
 }
 
 /** What one transfer did. */
@@ -39,7 +39,10 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   });
 
   if (source instanceof S3Endpoint && target instanceof S3Endpoint && source.client === target.client) {
-    const { bytes, sha256 } = await target.copyObjectFrom(source, options);
+    const { bytes, sha256 } = await target.copyObjectFrom(source, {
+      expectedSha256: options.expectedSha256,
+      onProgress: options.onProgress && ((bytes) => options.onProgress!(bytes, bytes)),
+    });
     return finish(bytes, sha256);
   }
 
@@ -48,7 +51,7 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
     const meter = new Sha256Meter({
       expectedBytes: stat.size,
       expectedSha256: options.expectedSha256 ?? stat.sha256,
-      onProgress: options.onProgress,
+      onProgress: options.onProgress && ((bytes) => options.onProgress!(bytes, stat.size)),
     });
     const input = await source.openRead();
     const reading = pipeline(input, meter);
