@@ -38,7 +38,8 @@ export function jsonPath(segments: readonly PropertyKey[]): string {
  */
 function plausibleBranches(branches: readonly (readonly z.core.$ZodIssue[])[]): (readonly z.core.$ZodIssue[])[] {
   return branches.filter(
-    (issues) => !issues.some((issue) => issue.path.length === 0 && ['invalid_type', 'unrecognized_keys'].includes(issue.code)),
+    (issues) =>
+      !issues.some((issue) => issue.path.length === 0 && ['invalid_type', 'unrecognized_keys'].includes(issue.code)),
   );
 }
 

@@ -24,9 +24,7 @@ const SchemaReference = z
   .describe('The JSON Schema this file is written against, for editors; ignored by fileflow.');
 
 const Arn = (service: string, example: string) =>
-  z
-    .string()
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `an ARN like ${example}`);
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `an ARN like ${example}`);
 
 const SecretArn = Arn('secretsmanager', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:name');
 
@@ -64,7 +62,9 @@ export const HostKeyPin = z
       )
       .min(1)
       .optional()
-      .describe('Accepted host key fingerprints, as `ssh-keygen -lf` prints them (SHA256:…). Several allow a key rotation.'),
+      .describe(
+        'Accepted host key fingerprints, as `ssh-keygen -lf` prints them (SHA256:…). Several allow a key rotation.',
+      ),
     known_hosts_line: z
       .string()
       .regex(/^\S+\s+\S+\s+[A-Za-z0-9+/]+={0,2}(?:\s.*)?$/, 'a known_hosts line: "<host> <key type> <base64 key>"')
@@ -81,7 +81,9 @@ export const HostKeyPin = z
 export const SftpCredentials = z.union(
   [
     z
-      .strictObject({ secret_arn: SecretArn.describe('Secrets Manager secret holding the private key (PEM or OpenSSH).') })
+      .strictObject({
+        secret_arn: SecretArn.describe('Secrets Manager secret holding the private key (PEM or OpenSSH).'),
+      })
       .describe('On AWS: the private key is a Secrets Manager secret.'),
     z
       .strictObject({
@@ -122,7 +124,9 @@ export const Endpoint = z
     if (kinds === 2) ctx.addIssue({ code: 'custom', message: 'an endpoint is s3 or sftp, not both' });
   })
   .meta({ oneOf: [{ required: ['s3'] }, { required: ['sftp'] }] })
-  .transform((endpoint) => endpoint as { s3: S3EndpointConfig; sftp?: never } | { sftp: SftpEndpointConfig; s3?: never })
+  .transform(
+    (endpoint) => endpoint as { s3: S3EndpointConfig; sftp?: never } | { sftp: SftpEndpointConfig; s3?: never },
+  )
   .meta({ id: 'Endpoint', description: 'A source or target: exactly one of s3 or sftp.' });
 /** A source or target, narrowed to exactly one of `s3` or `sftp`. */
 export type Endpoint = z.infer<typeof Endpoint>;
@@ -151,7 +155,7 @@ export const TransferTrigger = z
     z
       .strictObject({
         mode: z.literal('pull'),
-        workflow_id: FlowId.describe("The pipeline workflow whose poller is asked to look at the source now."),
+        workflow_id: FlowId.describe('The pipeline workflow whose poller is asked to look at the source now.'),
       })
       .describe("Ask the pipeline's poller to pull from the source now."),
   ])
@@ -254,7 +258,9 @@ export const Alerts = z
           [
             z.strictObject({ sns_topic_arn: Arn('sns', 'arn:aws:sns:us-east-1:123456789012:fileflow-alerts') }),
             z.strictObject({
-              webhook_secret_arn: SecretArn.describe('Secrets Manager secret holding the webhook URL (Slack, Jira, …).'),
+              webhook_secret_arn: SecretArn.describe(
+                'Secrets Manager secret holding the webhook URL (Slack, Jira, …).',
+              ),
             }),
           ],
           { error: 'give exactly one of sns_topic_arn or webhook_secret_arn' },
@@ -321,12 +327,16 @@ export const FlowGroup = z
       .min(1)
       .superRefine((ids, ctx) => {
         ids.forEach((id, index) => {
-          if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `"${id}" is listed twice` });
+          if (ids.indexOf(id) !== index)
+            ctx.addIssue({ code: 'custom', path: [index], message: `"${id}" is listed twice` });
         });
       })
       .meta({ uniqueItems: true })
       .describe('The flows in the group, by flow_id.'),
   })
-  .meta({ title: 'fileflow flow group', description: 'A named subset of flow tests, run together (e.g. daily, critical).' });
+  .meta({
+    title: 'fileflow flow group',
+    description: 'A named subset of flow tests, run together (e.g. daily, critical).',
+  });
 /** A named subset of flows. */
 export type FlowGroup = z.infer<typeof FlowGroup>;
