@@ -129,7 +129,10 @@ describe('policy pack: Lambda, Step Functions and log groups', () => {
       const stack = newStack();
       const days = new TerraformVariable(stack, 'retention', { type: 'number' });
       const fixed = new CloudwatchLogGroup(stack, 'fixed', { name: '/fileflow/a', retentionInDays: 30 });
-      const variable = new CloudwatchLogGroup(stack, 'variable', { name: '/fileflow/b', retentionInDays: days.numberValue });
+      const variable = new CloudwatchLogGroup(stack, 'variable', {
+        name: '/fileflow/b',
+        retentionInDays: days.numberValue,
+      });
       expect(verdict(LOG_GROUP_RETENTION, fixed)).to.equal(Compliance.COMPLIANT);
       expect(verdict(LOG_GROUP_RETENTION, variable)).to.equal(Compliance.COMPLIANT);
     });
