@@ -31,7 +31,7 @@ const SecretArn = Arn('secretsmanager', 'arn:aws:secretsmanager:us-east-1:123456
 // ---------------------------------------------------------------- endpoints
 
 /** An S3 bucket and key prefix, as a flow's source or target. */
-export const S3Endpoint = z
+const S3FlowEndpointSchema = z
   .strictObject({
     bucket: z
       .string()
@@ -52,7 +52,7 @@ export const S3Endpoint = z
  * The SFTP server's pinned identity. fileflow never connects to an unpinned server:
  * the harness exists to notice a swapped host, not to trust one.
  */
-export const HostKeyPin = z
+const FlowHostKeySchema = z
   .strictObject({
     fingerprints: z
       .array(
@@ -78,7 +78,7 @@ export const HostKeyPin = z
   .describe('How the SFTP server proves who it is. Required: fileflow does not connect to unpinned servers.');
 
 /** Where the SSH private key for an SFTP login comes from. */
-export const SftpCredentials = z.union(
+const FlowSftpCredentialsSchema = z.union(
   [
     z
       .strictObject({
@@ -95,7 +95,7 @@ export const SftpCredentials = z.union(
 );
 
 /** An SFTP server, login and directory, as a flow's source or target. */
-export const SftpEndpoint = z
+const SftpFlowEndpointSchema = z
   .strictObject({
     host: z
       .string()
@@ -103,8 +103,8 @@ export const SftpEndpoint = z
       .max(253),
     port: z.int().min(1).max(65535).default(22),
     username: z.string().min(1).max(100),
-    credentials: SftpCredentials,
-    host_key: HostKeyPin,
+    credentials: FlowSftpCredentialsSchema,
+    host_key: FlowHostKeySchema,
     directory: z
       .string()
       .regex(/^\//, 'an absolute directory, starting with "/"')
@@ -112,12 +112,14 @@ export const SftpEndpoint = z
   })
   .meta({ id: 'SftpEndpoint', description: 'An SFTP server, login and directory.' });
 
-type S3EndpointConfig = z.infer<typeof S3Endpoint>;
-type SftpEndpointConfig = z.infer<typeof SftpEndpoint>;
+/** An S3 source or target, parsed. */
+export type S3FlowEndpoint = z.infer<typeof S3FlowEndpointSchema>;
+/** An SFTP source or target, parsed (port defaulted). */
+export type SftpFlowEndpoint = z.infer<typeof SftpFlowEndpointSchema>;
 
 /** A source or target: exactly one of `s3` or `sftp` (after parsing, narrowed to one of the two). */
-export const Endpoint = z
-  .strictObject({ s3: S3Endpoint.optional(), sftp: SftpEndpoint.optional() })
+export const FlowEndpoint = z
+  .strictObject({ s3: S3FlowEndpointSchema.optional(), sftp: SftpFlowEndpointSchema.optional() })
   .superRefine((endpoint, ctx) => {
     const kinds = [endpoint.s3, endpoint.sftp].filter((kind) => kind !== undefined).length;
     if (kinds === 0) ctx.addIssue({ code: 'custom', message: 'name the endpoint: give s3 or sftp' });
@@ -125,16 +127,16 @@ export const Endpoint = z
   })
   .meta({ oneOf: [{ required: ['s3'] }, { required: ['sftp'] }] })
   .transform(
-    (endpoint) => endpoint as { s3: S3EndpointConfig; sftp?: never } | { sftp: SftpEndpointConfig; s3?: never },
+    (endpoint) => endpoint as { s3: S3FlowEndpointSchema; sftp?: never } | { sftp: SftpFlowEndpointSchema; s3?: never },
   )
   .meta({ id: 'Endpoint', description: 'A source or target: exactly one of s3 or sftp.' });
 /** A source or target, narrowed to exactly one of `s3` or `sftp`. */
-export type Endpoint = z.infer<typeof Endpoint>;
+export type FlowEndpoint = z.infer<typeof FlowEndpoint>;
 
 // ---------------------------------------------------------------- how the transfer starts
 
 /** How the harness makes the pipeline move the seeded file. */
-export const TransferTrigger = z
+const TransferTriggerSchema = z
   .discriminatedUnion('mode', [
     z
       .strictObject({ mode: z.literal('event') })
@@ -164,7 +166,7 @@ export const TransferTrigger = z
 // ---------------------------------------------------------------- what counts as arrived
 
 /** What counts as a good arrival; every field has a default. */
-export const Validation = z
+const ValidationSchema = z
   .strictObject({
     expect_within_seconds: z
       .int()
@@ -191,7 +193,7 @@ export const Validation = z
 const ByteCount = z.int().min(0).max(MAX_TESTDATA_BYTES);
 
 /** The synthetic file (or files) the harness generates for a run. */
-export const TestData = z
+const TestDataSchema = z
   .strictObject({
     size_bytes: ByteCount.optional().describe('Size of the one test file, in bytes.'),
     sizes: z
@@ -228,7 +230,7 @@ export const TestData = z
 // ---------------------------------------------------------------- the verdict expected
 
 /** What the run should end in: a good arrival, or (negative tests) one named failure. */
-export const Expectation = z
+const ExpectationSchema = z
   .discriminatedUnion('outcome', [
     z.strictObject({ outcome: z.literal('SUCCESS') }).describe('The file arrives intact within the SLO.'),
     z
@@ -249,7 +251,7 @@ export const Expectation = z
 // ---------------------------------------------------------------- who hears about it
 
 /** Where a failing flow is reported. */
-export const Alerts = z
+const AlertsSchema = z
   .strictObject({
     on_failure: z.boolean().default(true).describe('Alert when the flow fails; false records the result silently.'),
     channels: z
@@ -279,17 +281,17 @@ export const Flow = z
     flow_id: FlowId.describe('Unique id; the file in the config bucket is config/flows/<flow_id>.json.'),
     description: z.string().max(500).optional(),
     enabled: z.boolean().default(true).describe('Disabled flows are skipped by the daily run.'),
-    source: Endpoint.describe('Where the harness seeds the test file.'),
+    source: FlowEndpoint.describe('Where the harness seeds the test file.'),
     target: z
-      .union([Endpoint, z.array(Endpoint).min(2).max(10)], {
+      .union([FlowEndpoint, z.array(FlowEndpoint).min(2).max(10)], {
         error: 'an endpoint ({"s3": …} or {"sftp": …}) or, for a fan-out, a list of 2 to 10 endpoints',
       })
       .describe('Where the file must arrive: one endpoint, or a list for a fan-out (it must arrive at every one).'),
-    transfer: TransferTrigger,
-    validation: Validation.prefault({}),
-    testdata: TestData,
-    expect: Expectation,
-    alerts: Alerts.optional(),
+    transfer: TransferTriggerSchema,
+    validation: ValidationSchema.prefault({}),
+    testdata: TestDataSchema,
+    expect: ExpectationSchema,
+    alerts: AlertsSchema.optional(),
   })
   .superRefine((flow, ctx) => {
     // Seeding the place the harness then polls would pass without any transfer at all.
@@ -308,9 +310,17 @@ export const Flow = z
   });
 /** One flow test, parsed: defaults applied, endpoints narrowed. */
 export type Flow = z.infer<typeof Flow>;
+/** How a flow's transfer is started, parsed. */
+export type TransferTrigger = Flow['transfer'];
+/** A flow's arrival checks, with defaults applied. */
+export type Validation = Flow['validation'];
+/** A flow's synthetic file settings, with defaults applied. */
+export type TestData = Flow['testdata'];
+/** The verdict a flow expects. */
+export type Expectation = Flow['expect'];
 
 /** The endpoints a flow's file must reach: one, or several for a fan-out. */
-export function flowTargets(flow: Flow): Endpoint[] {
+export function flowTargets(flow: Flow): FlowEndpoint[] {
   return Array.isArray(flow.target) ? flow.target : [flow.target];
 }
 

@@ -84,6 +84,8 @@ export class S3Endpoint implements Endpoint {
       sha256 = () => meter.digest();
     }
     const { bucket: Bucket, key: Key } = this.location;
+    // lib-storage rethrows a failed abort instead of the failure that caused it; keep the cause.
+    let sourceFailure: unknown;
     try {
       const partBytes = Math.max(PART_BYTES, Math.ceil((options.size ?? 0) / MAX_PARTS));
       const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -106,9 +108,14 @@ export class S3Endpoint implements Endpoint {
         let total = headBytes;
         const rest = (async function* () {
           yield* head;
-          for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-            total += next.value.length;
-            yield next.value;
+          try {
+            for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+              total += next.value.length;
+              yield next.value;
+            }
+          } catch (error) {
+            sourceFailure = error;
+            throw error;
           }
         })();
         const attributes = this.attributes(undefined);
@@ -128,7 +135,7 @@ export class S3Endpoint implements Endpoint {
       await this.applyTags();
     } catch (error) {
       stream.destroy();
-      throw classifyError(error);
+      throw classifyError(sourceFailure ?? error);
     }
   }
 

@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
+import { copy } from '../../functions/core/copy';
+import { createEndpoint } from '../../functions/core/endpoints';
+import {
+  AuthFailedError,
+  HostKeyMismatchError,
+  HostKeyNotPinnedError,
+  InvalidPathError,
+  TransferError,
+} from '../../functions/core/errors';
+import type { Location } from '../../functions/core/locations';
+import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
+import { startCuttingProxy, type CuttingProxy } from '../fixtures/cutting-proxy';
+import { writeRandomFile } from '../fixtures/files';
+import { useLocalServers } from '../fixtures/local-servers';
+
+const MiB = 1024 * 1024;
+
+async function failureOf(promise: Promise<unknown>): Promise<TransferError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(TransferError);
+    return error as TransferError;
+  }
+  throw new Error('expected the transfer to fail');
+}
+
+function partFilesIn(directory: string): Promise<string[]> {
+  return readdir(directory).then((names) => names.filter((name) => name.endsWith('.fileflow-part')));
+}
+
+describe('fileflow copy engine: faults', function () {
+  const servers = useLocalServers();
+  const endpoint = (location: Location) => createEndpoint(location, { s3: servers.s3Client, sftpPool: servers.pool });
+  let proxy: CuttingProxy | undefined;
+
+  before(async () => {
+    await writeRandomFile(join(servers.sftpRoot, 'faults', 'source.bin'), 32 * MiB);
+  });
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = undefined;
+  });
+
+  describe('a connection cut mid-transfer', () => {
+    it('GIVEN an SFTP target whose connection breaks after 4 MiB WHEN copying 32 MiB over an existing file THEN the error is transient, the old file is untouched and no temporary file is left', async () => {
+      const finalPath = join(servers.sftpRoot, 'faults', 'cut-target.bin');
+      await writeFile(finalPath, 'previous content');
+      proxy = await startCuttingProxy({ targetPort: servers.sshd.port, cutAfterBytes: 4 * MiB, direction: 'upstream' });
+      const source = endpoint(servers.sftpLocation('faults/source.bin') as Location);
+      const target = endpoint(servers.sftpLocation('faults/cut-target.bin', { port: proxy.port }) as Location);
+
+      const failure = await failureOf(copy(source, target));
+
+      expect(proxy.cuts()).to.equal(1);
+      expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
+      expect(failure.code).to.equal('CONNECTION_LOST');
+      expect(await readFile(finalPath, 'utf8')).to.equal('previous content');
+      expect(await partFilesIn(join(servers.sftpRoot, 'faults'))).to.deep.equal([]);
+    });
+
+    it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient, the multipart upload is aborted and no object exists', async () => {
+      proxy = await startCuttingProxy({ targetPort: servers.sshd.port, cutAfterBytes: 20 * MiB, direction: 'downstream' });
+      const commands: string[] = [];
+      const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
+      s3Client.middlewareStack.add(
+        (next, context) => async (args) => {
+          commands.push(context.commandName as string);
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const source = createEndpoint(servers.sftpLocation('faults/source.bin', { port: proxy.port }) as Location, {
+        sftpPool: servers.pool,
+      });
+      const target = createEndpoint(servers.s3Location('faults/aborted.bin'), { s3: s3Client });
+
+      const failure = await failureOf(copy(source, target));
+
+      expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
+      expect(commands).to.include('CreateMultipartUploadCommand');
+      expect(commands).to.include('AbortMultipartUploadCommand');
+      expect(commands).not.to.include('CompleteMultipartUploadCommand');
+      const head = servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'faults/aborted.bin' }));
+      await head.then(
+        () => expect.fail('no object may exist after an aborted upload'),
+        (error: { name: string }) => expect(error.name).to.equal('NotFound'),
+      );
+      s3Client.destroy();
+    });
+  });
+
+  describe('host keys', () => {
+    it('GIVEN a pinned fingerprint that is not the server key WHEN copying THEN HostKeyMismatchError is raised and nothing is written', async () => {
+      const wrongPin = `SHA256:${'A'.repeat(43)}`;
+      const target = endpoint(servers.sftpLocation('faults/mismatch.bin', { hostKey: { fingerprint: wrongPin } }) as Location);
+
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), target));
+
+      expect(failure).to.be.instanceOf(HostKeyMismatchError);
+      expect(failure.code).to.equal('HOST_KEY_MISMATCH');
+      expect(failure.transient).to.equal(false);
+      expect(failure.message).to.include(servers.sshd.hostKeyFingerprint);
+      expect(existsSync(join(servers.sftpRoot, 'faults', 'mismatch.bin'))).to.equal(false);
+    });
+
+    it('GIVEN a known_hosts line with another key for the host WHEN copying THEN HostKeyMismatchError is raised', async () => {
+      const [type, key] = ['ssh-ed25519', otherPublicKey(servers.dir)];
+      const knownHosts = `[127.0.0.1]:${servers.sshd.port} ${type} ${key}\n`;
+      const target = endpoint(servers.sftpLocation('faults/mismatch2.bin', { hostKey: { knownHosts } }) as Location);
+
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), target));
+
+      expect(failure).to.be.instanceOf(HostKeyMismatchError);
+      expect(existsSync(join(servers.sftpRoot, 'faults', 'mismatch2.bin'))).to.equal(false);
+    });
+
+    it('GIVEN the server known_hosts line pinned WHEN copying THEN the transfer succeeds', async () => {
+      const location = servers.sftpLocation('faults/known-hosts.bin', { hostKey: { knownHosts: `${servers.sshd.knownHostsLine}\n` } });
+      const result = await copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location));
+      expect(result.bytes).to.equal(32 * MiB);
+    });
+
+    it('GIVEN no pinned host key WHEN copying THEN the connection is refused as not pinned', async () => {
+      const location = servers.sftpLocation('faults/unpinned.bin', { hostKey: undefined });
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)));
+      expect(failure).to.be.instanceOf(HostKeyNotPinnedError);
+      expect(failure.transient).to.equal(false);
+    });
+
+    it('GIVEN the insecure switch WHEN copying to an unpinned server THEN it works and says so loudly', async () => {
+      const warn = sinon.spy();
+      const pool = new SftpSessionPool({ warn });
+      const location = servers.sftpLocation('faults/insecure.bin', { hostKey: undefined, insecureAcceptAnyHostKey: true });
+      const source = createEndpoint(servers.sftpLocation('faults/source.bin') as Location, { sftpPool: pool });
+      await copy(source, createEndpoint(location as Location, { sftpPool: pool }));
+      await pool.close();
+      expect(warn.calledWithMatch(/INSECURE/)).to.equal(true);
+    });
+  });
+
+  describe('credentials and paths', () => {
+    it('GIVEN a private key the server does not know WHEN copying THEN a permanent AuthFailedError is raised', async () => {
+      const stranger = join(servers.dir, 'stranger_ed25519');
+      if (!existsSync(stranger)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+      const location = servers.sftpLocation('faults/auth.bin', { auth: { privateKey: { file: stranger } } });
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)));
+      expect(failure).to.be.instanceOf(AuthFailedError);
+      expect(failure.code).to.equal('AUTH_FAILED');
+      expect(failure.transient).to.equal(false);
+    });
+
+    for (const path of ['../outside.bin', 'a/../../outside.bin', '/etc/passwd', 'bad\u0000name', 'bad\nname']) {
+      it(`GIVEN the path ${JSON.stringify(path)} WHEN building an SFTP endpoint THEN InvalidPathError is raised before connecting`, () => {
+        expect(() => endpoint(servers.sftpLocation(path) as Location)).to.throw(InvalidPathError);
+      });
+    }
+
+    it('GIVEN an S3 key with a .. segment WHEN building an S3 endpoint THEN InvalidPathError is raised', () => {
+      expect(() => endpoint(servers.s3Location('a/../b'))).to.throw(InvalidPathError);
+    });
+
+    it('GIVEN a missing source WHEN copying THEN a permanent NOT_FOUND error is raised', async () => {
+      const failure = await failureOf(
+        copy(endpoint(servers.sftpLocation('faults/missing.bin') as Location), endpoint(servers.s3Location('faults/never.bin'))),
+      );
+      expect(failure.code).to.equal('NOT_FOUND');
+      expect(failure.transient).to.equal(false);
+    });
+  });
+});
+
+/** The base64 blob of a freshly generated ed25519 public key (not the server's). */
+function otherPublicKey(dir: string): string {
+  const path = join(dir, 'other_host_ed25519');
+  if (!existsSync(path)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
+  return execFileSync('cat', [`${path}.pub`]).toString().split(' ')[1]!;
+}
+
