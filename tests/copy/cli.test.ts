@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { sha256Of, writeRandomFile } from '../fixtures/files';
+import { useLocalServers } from '../fixtures/local-servers';
+
+const run = promisify(execFile);
+const FILEFLOW = resolve(__dirname, '../../bin/fileflow.cjs');
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe('fileflow copy (command line)', function () {
+  const servers = useLocalServers();
+
+  async function fileflow(...args: string[]): Promise<Outcome> {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' };
+    try {
+      const { stdout, stderr } = await run(process.execPath, [FILEFLOW, 'copy', ...args], { env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  const sftpUri = (path: string) => `sftp://${servers.user}@127.0.0.1:${servers.sshd.port}${join(servers.sftpRoot, path)}`;
+
+  it('GIVEN a file on SFTP WHEN `fileflow copy --json` sends it to S3 THEN it exits 0 and prints bytes, sha256, seconds, mibPerSecond, source and target', async () => {
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, 'cli', 'report 2024 ü.csv'), 3 * 1024 * 1024 + 7);
+
+    const outcome = await fileflow(
+      sftpUri('cli/report 2024 ü.csv'),
+      `s3://${servers.bucket}/cli/report 2024 ü.csv`,
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+      '--s3-endpoint',
+      servers.s3.endpoint,
+      '--json',
+    );
+
+    expect(outcome.code, outcome.stderr).to.equal(0);
+    const report = JSON.parse(outcome.stdout) as Record<string, unknown>;
+    expect(Object.keys(report)).to.have.members(['bytes', 'sha256', 'seconds', 'mibPerSecond', 'source', 'target']);
+    expect(report.bytes).to.equal(3 * 1024 * 1024 + 7);
+    expect(report.sha256).to.equal(sha256);
+    expect(report.target).to.equal(`s3://${servers.bucket}/cli/report 2024 ü.csv`);
+    const object = await servers.s3Client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: 'cli/report 2024 ü.csv' }));
+    expect(await sha256Of(object.Body as Readable)).to.equal(sha256);
+  });
+
+  it('GIVEN a pinned host key that the server does not have WHEN `fileflow copy` runs THEN it exits non-zero with one HOST_KEY_MISMATCH line and writes nothing', async () => {
+    await writeRandomFile(join(servers.sftpRoot, 'cli', 'source.bin'), 1024);
+
+    const outcome = await fileflow(
+      sftpUri('cli/source.bin'),
+      sftpUri('cli/never.bin'),
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      `SHA256:${'B'.repeat(43)}`,
+    );
+
+    expect(outcome.code).to.not.equal(0);
+    const lines = outcome.stderr.split('\n').filter((line) => line.length > 0);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^HOST_KEY_MISMATCH: /);
+    expect(existsSync(join(servers.sftpRoot, 'cli', 'never.bin'))).to.equal(false);
+  });
+
+  it('GIVEN an SFTP location without a pinned host key WHEN `fileflow copy` runs THEN it refuses with a USAGE line', async () => {
+    const outcome = await fileflow(sftpUri('cli/source.bin'), `s3://${servers.bucket}/x`, '--identity', servers.sshd.clientKeys[servers.user]!);
+    expect(outcome.code).to.not.equal(0);
+    expect(outcome.stderr).to.match(/^USAGE: .*pinned host key/m);
+  });
+});
