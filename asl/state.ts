@@ -103,11 +103,6 @@ export abstract class State implements IChainable {
     return [];
   }
 
-  /** Start states of nested graphs: Parallel branches and the Map item processor. */
-  public nestedGraphs(): State[] {
-    return [];
-  }
-
   /** This state's ASL; nested graphs are rendered through `renderGraph`. */
   public abstract toStateJson(renderGraph: GraphRenderer): JsonObject;
 
@@ -217,10 +212,8 @@ export abstract class RetryableState extends NextableState {
   /** `Retry` and `Catch`, when any were added. */
   protected renderRetryCatch(): JsonObject {
     return compact({
-      Retry: this.retriers.length ? this.retriers.map((r) => structuredClone(r)) : undefined,
-      Catch: this.catchers.length
-        ? this.catchers.map((c) => ({ ...structuredClone(c.rule), Next: c.handler.id }))
-        : undefined,
+      Retry: this.retriers.length ? this.retriers : undefined,
+      Catch: this.catchers.length ? this.catchers.map((c) => ({ ...c.rule, Next: c.handler.id })) : undefined,
     }) as JsonObject;
   }
 

@@ -45,11 +45,6 @@ export class Map extends RetryableState {
     return this;
   }
 
-  /** {@inheritDoc State.nestedGraphs} */
-  public nestedGraphs(): State[] {
-    return this.processor ? [this.processor] : [];
-  }
-
   /** {@inheritDoc State.toStateJson} */
   public toStateJson(renderGraph: GraphRenderer): JsonObject {
     if (!this.processor) {

@@ -30,11 +30,6 @@ export class Parallel extends RetryableState {
     return this;
   }
 
-  /** {@inheritDoc State.nestedGraphs} */
-  public nestedGraphs(): State[] {
-    return [...this.branches];
-  }
-
   /** {@inheritDoc State.toStateJson} */
   public toStateJson(renderGraph: GraphRenderer): JsonObject {
     if (this.branches.length === 0) {
