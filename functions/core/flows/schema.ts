@@ -126,9 +126,7 @@ export const FlowEndpoint = z
     if (kinds === 2) ctx.addIssue({ code: 'custom', message: 'an endpoint is s3 or sftp, not both' });
   })
   .meta({ oneOf: [{ required: ['s3'] }, { required: ['sftp'] }] })
-  .transform(
-    (endpoint) => endpoint as { s3: S3FlowEndpointSchema; sftp?: never } | { sftp: SftpFlowEndpointSchema; s3?: never },
-  )
+  .transform((endpoint) => endpoint as { s3: S3FlowEndpoint; sftp?: never } | { sftp: SftpFlowEndpoint; s3?: never })
   .meta({ id: 'Endpoint', description: 'A source or target: exactly one of s3 or sftp.' });
 /** A source or target, narrowed to exactly one of `s3` or `sftp`. */
 export type FlowEndpoint = z.infer<typeof FlowEndpoint>;
