@@ -1,13 +1,15 @@
 /**
  * One Terraform stack per environment: the AWS provider pinned to the environment's
  * account and region, its state backend, default tags, and the resources every
- * fileflow module shares (the alarm topic).
+ * fileflow module shares (the alarm topic). The policy pack checks every resource at synth:
+ * a violation fails synth with the rule id and the construct path.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/config';
 import { AlarmTopic } from './alarm-topic';
+import { applyPolicyPack } from './policy';
 
 /** A deployable fileflow environment. */
 export class FileflowStack extends TerraformStack {
@@ -27,6 +29,7 @@ export class FileflowStack extends TerraformStack {
       defaultTags: [{ tags: { ...config.defaultTags } }],
     });
     addBackend(this, config);
+    applyPolicyPack(this);
 
     this.alarms = new AlarmTopic(this, 'alarms', {
       name: `${config.namePrefix}-alarms`,

@@ -60,3 +60,28 @@ describe('FileflowStack', () => {
     });
   });
 });
+
+describe('FileflowStack policy check at synth', () => {
+  describe('GIVEN a stack with a planted violation (a bare bucket)', () => {
+    it('THEN synth fails naming the rule and the resource', () => {
+      const { S3Bucket } =
+        require('@cdktf/provider-aws/lib/s3-bucket') as typeof import('@cdktf/provider-aws/lib/s3-bucket');
+      const app = testApp();
+      const stack = new FileflowStack(app, ENVIRONMENTS.dev);
+      new S3Bucket(stack, 'uploads', { bucket: 'fileflow-dev-uploads' });
+      expect(() => app.synth())
+        .to.throw(/Encountered Annotations with level "ERROR"/)
+        .with.property('message')
+        .that.matches(/\[FF-S3-1\].*aws_s3_bucket\.uploads.* at fileflow-dev\/uploads/)
+        .and.matches(/\[FF-S3-4\]/);
+    });
+  });
+
+  describe('GIVEN every shipped environment', () => {
+    it('THEN synth passes the policy pack', () => {
+      const app = testApp();
+      for (const config of Object.values(ENVIRONMENTS)) new FileflowStack(app, config);
+      expect(() => app.synth()).not.to.throw();
+    });
+  });
+});
