@@ -19,7 +19,6 @@ import { physicalTableName, type TableSpec } from '../../functions/core/tracking
 
 /** dynalite ships no type declarations; this is the part of its API used here. */
 type DynaliteFactory = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS package, typed just above
 const dynalite = require('dynalite') as DynaliteFactory;
 
 /** A running in-memory DynamoDB. */

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { TerraformStack, Testing } from 'cdktf';
 import { TrackingTables, type TrackingTablesProps } from '../../modules/tracking-tables';
-import { TRACKING_TABLES, trackingTableSpecs } from '../../functions/core/tracking/tables';
+import {
+  MissingTableNameError,
+  TRACKING_TABLES,
+  physicalTableNames,
+  tableNamesFromEnvironment,
+  trackingTableSpecs,
+} from '../../functions/core/tracking/tables';
 import { resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
 
 type Table = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- synthesized JSON
@@ -75,7 +81,8 @@ describe('TrackingTables construct', () => {
     it('THEN TTL is on exactly the tables whose spec asks for it, and only the audit log streams', () => {
       for (const spec of trackingTableSpecs()) {
         const table = tableNamed(synth, `fileflow-prod-${spec.nameSuffix}`);
-        if (spec.ttlAttribute) expect(table.ttl, spec.logicalName).to.deep.equal({ attribute_name: 'expiresAt', enabled: true });
+        if (spec.ttlAttribute)
+          expect(table.ttl, spec.logicalName).to.deep.equal({ attribute_name: 'expiresAt', enabled: true });
         else expect(table.ttl, spec.logicalName).to.equal(undefined);
       }
       const audit = tableNamed(synth, 'fileflow-prod-file-transfer-audit-log');
@@ -128,7 +135,13 @@ describe('TrackingTables construct', () => {
       const workflows = tracking.tables.workflowDefinition.tableArn;
       expect(statements).to.deep.equal([
         {
-          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable'],
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+            'dynamodb:Scan',
+            'dynamodb:DescribeTable',
+          ],
           resources: [status, `${status}/index/*`, workflows],
         },
       ]);
@@ -150,6 +163,22 @@ describe('TrackingTables construct', () => {
       );
       expect(tracking.tables.fileTransferAuditLog.streamArn).to.be.a('string');
       expect(tracking.tables.fileTransferStatus.streamArn).to.equal(undefined);
+    });
+  });
+
+  describe('GIVEN a handler reading its table names from the environment', () => {
+    const names = physicalTableNames('fileflow-prod');
+    const env = Object.fromEntries(
+      trackingTableSpecs().map((spec) => [spec.environmentVariable, names[spec.logicalName]]),
+    );
+
+    it('WHEN every variable is set THEN it gets the same names the construct created', () => {
+      expect(tableNamesFromEnvironment(env)).to.deep.equal(names);
+    });
+
+    it('WHEN a variable is missing THEN the error names it', () => {
+      const { FILE_TRANSFER_AUDIT_LOG_TABLE: _omitted, ...partial } = env; // eslint-disable-line @typescript-eslint/no-unused-vars
+      expect(() => tableNamesFromEnvironment(partial)).to.throw(MissingTableNameError, /FILE_TRANSFER_AUDIT_LOG_TABLE/);
     });
   });
 

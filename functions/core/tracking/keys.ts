@@ -28,6 +28,7 @@ export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Human-readable rule for {@link IDENTIFIER_PATTERN}, shared by the key checks and the record schemas. */
 export const IDENTIFIER_RULE = '1-128 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they corrupt keys and terminals
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_FILE_NAME_LENGTH = 1024;

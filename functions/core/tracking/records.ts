@@ -75,7 +75,10 @@ const arn = (service: string, resource: string, example: string) =>
 
 const bucketName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, "." or "-")');
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name (3-63 lower-case letters, digits, "." or "-")',
+  );
 
 const keyPrefix = z
   .string()
@@ -191,7 +194,11 @@ const backoff = z
 
 const notifications = z
   .object({
-    snsTopicArn: arn('sns', '[A-Za-z0-9_-]{1,256}(\\.fifo)?$', 'arn:aws:sns:eu-west-1:123456789012:transfers').optional(),
+    snsTopicArn: arn(
+      'sns',
+      '[A-Za-z0-9_-]{1,256}(\\.fifo)?$',
+      'arn:aws:sns:eu-west-1:123456789012:transfers',
+    ).optional(),
     webhookSecretArn: secretArn.optional(),
     onSuccess: z.boolean().default(false),
     onFailure: z.boolean().default(true),
@@ -222,25 +229,32 @@ export const workflowDefinitionSchema = z
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
   })
   .strict()
-  .superRefine((value, ctx) => {
-    const seen = new Set<string>();
-    value.targets.forEach((target, i) => {
-      if (seen.has(target.id)) {
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate target id "${target.id}"` });
-      }
-      seen.add(target.id);
-    });
-    if (value.source.type === 'sftp' && value.postAction === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['postAction'],
-        message: 'a pull (sftp) source needs a postAction: delete, move (with archiveDir) or keep',
+  .superRefine(
+    (value, ctx) => {
+      // Runs even when fields failed (see `when`), so every mistake is reported at once; the value may be
+      // partly malformed here, hence the defensive reads.
+      const raw = value as unknown as { targets?: unknown; source?: { type?: unknown }; postAction?: unknown };
+      const seen = new Set<unknown>();
+      (Array.isArray(raw.targets) ? raw.targets : []).forEach((target: { id?: unknown } | null, i) => {
+        const id = target?.id;
+        if (typeof id !== 'string') return;
+        if (seen.has(id))
+          ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate target id "${id}"` });
+        seen.add(id);
       });
-    }
-    if (value.source.type === 's3' && value.postAction !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['postAction'], message: 'only pull (sftp) sources have a postAction' });
-    }
-  });
+      if (raw.source?.type === 'sftp' && raw.postAction === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['postAction'],
+          message: 'a pull (sftp) source needs a postAction: delete, move (with archiveDir) or keep',
+        });
+      }
+      if (raw.source?.type === 's3' && raw.postAction !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['postAction'], message: 'only pull (sftp) sources have a postAction' });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** A validated workflow definition, defaults applied. */
 export type WorkflowDefinition = z.output<typeof workflowDefinitionSchema>;
@@ -374,7 +388,12 @@ export const failureRecordSchema = z
     /** Where the file was read from, for the re-drive (`s3://bucket/key`, `sftp://endpoint/path`). */
     sourceUri: nonEmpty.optional(),
     resolution: z
-      .object({ outcome: z.enum(FAILURE_RESOLUTIONS), resolvedAt: timestamp, resolvedBy: nonEmpty, note: z.string().optional() })
+      .object({
+        outcome: z.enum(FAILURE_RESOLUTIONS),
+        resolvedAt: timestamp,
+        resolvedBy: nonEmpty,
+        note: z.string().optional(),
+      })
       .strict()
       .optional(),
   })

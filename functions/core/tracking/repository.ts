@@ -65,7 +65,13 @@ import {
   type TransferStatus,
   type WorkflowDefinition,
 } from './records';
-import { TRACKING_TABLES, TTL_ATTRIBUTE, derivedAttributes, type TrackingTableName, type TrackingTableNames } from './tables';
+import {
+  TRACKING_TABLES,
+  TTL_ATTRIBUTE,
+  derivedAttributes,
+  type TrackingTableName,
+  type TrackingTableNames,
+} from './tables';
 
 /** Days an item lives before its TTL expires it. */
 export interface RetentionDays {
@@ -328,14 +334,12 @@ export class TrackingRepository {
     );
     const key = { PK: fileKey(input), SK: claimSortKey(input.fingerprint) };
     for (let attempt = 0; attempt < MAX_CONTENTION_ATTEMPTS; attempt++) {
-      const written = await this.putIf(
-        {
-          TableName: this.tableNames.fileTransferStatus,
-          Item: { ...key, ...claim, [TTL_ATTRIBUTE]: this.expiry(this.retention.statusHistory) },
-          ConditionExpression: 'attribute_not_exists(PK) OR claimState = :released',
-          ExpressionAttributeValues: { ':released': 'RELEASED' },
-        },
-      );
+      const written = await this.putIf({
+        TableName: this.tableNames.fileTransferStatus,
+        Item: { ...key, ...claim, [TTL_ATTRIBUTE]: this.expiry(this.retention.statusHistory) },
+        ConditionExpression: 'attribute_not_exists(PK) OR claimState = :released',
+        ExpressionAttributeValues: { ':released': 'RELEASED' },
+      });
       if (written) return { outcome: 'claimed', claim };
       const existing = await this.getItem('fileTransferStatus', key);
       if (existing === undefined) continue; // expired between the two calls: claim again
@@ -413,7 +417,13 @@ export class TrackingRepository {
       else if (sortKey.startsWith(CLAIM_PREFIX)) claims.push(parseOrThrow(claimRecordSchema, record, 'claim'));
       else polls.push(parseOrThrow(polledFileRecordSchema, record, 'poller look'));
     }
-    return { file: { customerId: file.customerId, fileName: file.fileName }, latest: history[0], history, claims, polls };
+    return {
+      file: { customerId: file.customerId, fileName: file.fileName },
+      latest: history[0],
+      history,
+      claims,
+      polls,
+    };
   }
 
   /** Which customers' files carry this name (for `fileflow status --file NAME`), ordered by customer. */
@@ -664,7 +674,13 @@ export class TrackingRepository {
       'notification record',
     );
     const key = { PK: notificationKey(record), SK: notificationSortKey(record.timestamp, record.notificationId) };
-    return this.appendOnce('transferNotificationLog', key, record, this.retention.notification, notificationRecordSchema);
+    return this.appendOnce(
+      'transferNotificationLog',
+      key,
+      record,
+      this.retention.notification,
+      notificationRecordSchema,
+    );
   }
 
   /** A file's notification attempts, oldest first. */
@@ -800,7 +816,10 @@ export class TrackingRepository {
     });
     if (written) return { outcome: 'appended', entry };
     const existing = await this.getItem(table, key);
-    return { outcome: 'duplicate', entry: parseOrThrow(schema, this.stripDerived(table, existing ?? {}), 'stored entry') };
+    return {
+      outcome: 'duplicate',
+      entry: parseOrThrow(schema, this.stripDerived(table, existing ?? {}), 'stored entry'),
+    };
   }
 
   /** A conditional put; `false` when the condition failed. */
