@@ -193,6 +193,14 @@ describe('flow config schema', () => {
       ]);
     });
 
+    it('GIVEN a fan-out whose second target is the SFTP source directory WHEN parsed THEN $.target[1] is refused', () => {
+      const flow = sampleFlow('sftp-to-sftp');
+      flow.target = [flow.target, { sftp: { ...flow.source.sftp, directory: `${flow.source.sftp.directory}/` } }];
+      expect(errorsOf(flow)).to.deep.equal([
+        { path: '$.target[1]', message: 'the target is the source itself: the test could not fail' },
+      ]);
+    });
+
     it('GIVEN a number where text belongs WHEN parsed THEN the message names both types', () => {
       expect(errorsOf(minimalFlow('typed', { description: 42 }))).to.deep.equal([
         { path: '$.description', message: 'expected string, got number' },

@@ -60,6 +60,7 @@ function describeIssue(issue: z.core.$ZodIssue, at: readonly PropertyKey[]): Con
       return [{ path: jsonPath(path), message: issue.message }];
     }
     case 'invalid_value':
+      if (issue.input === undefined) return [{ path: jsonPath(path), message: 'required' }];
       return [
         {
           path: jsonPath(path),
@@ -84,13 +85,13 @@ export function toConfigErrors(error: z.ZodError): ConfigError[] {
 
 /** Parses an already-decoded flow config. */
 export function parseFlow(raw: unknown): FlowParseResult {
-  const result = Flow.safeParse(raw);
+  const result = Flow.safeParse(raw, { reportInput: true });
   return result.success ? { ok: true, flow: result.data } : { ok: false, errors: toConfigErrors(result.error) };
 }
 
 /** Parses an already-decoded group config. */
 export function parseGroup(raw: unknown): GroupParseResult {
-  const result = FlowGroup.safeParse(raw);
+  const result = FlowGroup.safeParse(raw, { reportInput: true });
   return result.success ? { ok: true, group: result.data } : { ok: false, errors: toConfigErrors(result.error) };
 }
 
