@@ -21,6 +21,8 @@ export interface SftpSessionPoolOptions {
   readonly idleMs?: number;
   /** Where loud warnings go (an accepted unpinned host key). @default stderr */
   readonly warn?: (message: string) => void;
+  /** SSH connections opened to one server before sessions are shared. @default 4 */
+  readonly connectionsPerServer?: number;
   /** Handshake timeout. @default 20_000 ms */
   readonly readyTimeoutMs?: number;
 }
@@ -38,13 +40,15 @@ interface PoolEntry {
 }
 
 /**
- * One SSH connection with one SFTP channel per (server, user, credentials, pin),
- * shared by every transfer in the process: SFTP multiplexes requests, so
- * concurrent transfers to one server cost no extra handshakes. Dead
- * connections leave the pool and the next `acquire` reconnects.
+ * SSH connections (one SFTP channel each) per (server, user, credentials, pin),
+ * reused by every transfer in the process: up to `connectionsPerServer` are
+ * opened, then SFTP's request multiplexing shares them, so fan-out to one
+ * server costs no handshake per file. Dead connections leave the pool and the
+ * next `acquire` reconnects.
  */
 export class SftpSessionPool {
-  private readonly entries = new Map<string, PoolEntry>();
+  private readonly entries = new Map<string, PoolEntry[]>();
+  private readonly connectionsPerServer: number;
   private readonly idleMs: number;
   private readonly warn: (message: string) => void;
   private readonly readyTimeoutMs: number;
@@ -53,6 +57,7 @@ export class SftpSessionPool {
     this.idleMs = options.idleMs ?? 10_000;
     this.warn = options.warn ?? ((message) => process.stderr.write(`WARNING: ${message}\n`));
     this.readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+    this.connectionsPerServer = options.connectionsPerServer ?? 4;
   }
 
   /**
@@ -62,28 +67,20 @@ export class SftpSessionPool {
    */
   async acquire(location: SftpLocation, credentials: () => Promise<SftpCredentials>): Promise<SftpSession> {
     const key = poolKey(location);
-    let entry = this.entries.get(key);
-    if (entry) {
-      const existing = await entry.connection.catch(() => undefined);
-      if (!existing?.alive && this.entries.get(key) === entry) this.entries.delete(key);
-      entry = this.entries.get(key);
-    }
-    if (!entry) {
-      const created: PoolEntry = { refs: 0, connection: Promise.resolve(undefined as never) };
-      created.connection = credentials().then((resolved) => this.connect(location, resolved, () => this.forget(key, created)));
-      created.connection.catch(() => this.forget(key, created));
-      this.entries.set(key, created);
-      entry = created;
-    }
-    entry.refs += 1;
-    clearTimeout(entry.idleTimer);
-    const held = entry;
+    const held = this.pick(key, location, credentials);
+    held.refs += 1;
+    clearTimeout(held.idleTimer);
     let connection: Connection;
     try {
       connection = await held.connection;
     } catch (error) {
       held.refs -= 1;
       throw classifyError(error);
+    }
+    if (!connection.alive) {
+      held.refs -= 1;
+      this.forget(key, held);
+      return this.acquire(location, credentials);
     }
     let released = false;
     return {
@@ -102,9 +99,30 @@ export class SftpSessionPool {
     };
   }
 
+  /**
+   * An idle session if there is one, else a new one while under the limit,
+   * else the least busy. Separate connections matter on the server side too:
+   * OpenSSH runs one process per connection, so a read and a write to the same
+   * server (SFTP→SFTP) use two cores instead of sharing one.
+   */
+  private pick(key: string, location: SftpLocation, credentials: () => Promise<SftpCredentials>): PoolEntry {
+    const entries = this.entries.get(key) ?? [];
+    this.entries.set(key, entries);
+    const idle = entries.find((entry) => entry.refs === 0);
+    if (idle) return idle;
+    if (entries.length < this.connectionsPerServer) {
+      const created: PoolEntry = { refs: 0, connection: Promise.resolve(undefined as never) };
+      created.connection = credentials().then((resolved) => this.connect(location, resolved, () => this.forget(key, created)));
+      created.connection.catch(() => this.forget(key, created));
+      entries.push(created);
+      return created;
+    }
+    return entries.reduce((least, entry) => (entry.refs < least.refs ? entry : least));
+  }
+
   /** Closes every session; transfers still running on them fail as connection lost. */
   async close(): Promise<void> {
-    const entries = [...this.entries.values()];
+    const entries = [...this.entries.values()].flat();
     this.entries.clear();
     await Promise.all(
       entries.map(async (entry) => {
@@ -116,7 +134,9 @@ export class SftpSessionPool {
   }
 
   private forget(key: string, entry: PoolEntry): void {
-    if (this.entries.get(key) === entry) this.entries.delete(key);
+    const entries = this.entries.get(key);
+    const index = entries?.indexOf(entry) ?? -1;
+    if (index >= 0) entries!.splice(index, 1);
   }
 
   private connect(location: SftpLocation, credentials: SftpCredentials, onClosed: () => void): Promise<Connection> {

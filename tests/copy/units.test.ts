@@ -1,0 +1,128 @@
+import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { classifyError, TransferError } from '../../functions/core/errors';
+import { resolveUnder } from '../../functions/core/paths';
+import { copyObjectServerSide } from '../../functions/core/s3/server-side-copy';
+import { hostKeyRefusal, openSshFingerprint } from '../../functions/core/sftp/host-key';
+
+describe('classifyError: raw SDK, ssh2 and socket errors become typed transfer errors', () => {
+  const cases: [string, unknown, string, boolean][] = [
+    ['an S3 NoSuchKey', Object.assign(new Error('gone'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }), 'NOT_FOUND', false],
+    ['an S3 AccessDenied', Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }), 'ACCESS_DENIED', false],
+    ['an S3 SlowDown', Object.assign(new Error('slow'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }), 'THROTTLED', true],
+    ['an S3 InternalError', Object.assign(new Error('oops'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }), 'SERVER_ERROR', true],
+    ['a bad S3 signature', Object.assign(new Error('sig'), { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } }), 'AUTH_FAILED', false],
+    ['an SDK TimeoutError', Object.assign(new Error('slow socket'), { name: 'TimeoutError' }), 'TIMEOUT', true],
+    ['ssh2 authentication failure', Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), 'AUTH_FAILED', false],
+    ['ssh2 handshake timeout', Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), 'TIMEOUT', true],
+    ['ssh2 host verification failure', new Error('Host denied (verification failed)'), 'HOST_KEY_MISMATCH', false],
+    ['an SFTP NO_SUCH_FILE status', Object.assign(new Error('No such file'), { code: 2 }), 'NOT_FOUND', false],
+    ['an SFTP PERMISSION_DENIED status', Object.assign(new Error('Permission denied'), { code: 3 }), 'ACCESS_DENIED', false],
+    ['ssh2 losing the channel', new Error('No response from server'), 'CONNECTION_LOST', true],
+    ['a reset socket', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'CONNECTION_LOST', true],
+    ['something unknown', new Error('what'), 'UNKNOWN', false],
+  ];
+  for (const [label, raw, code, transient] of cases) {
+    it(`GIVEN ${label} WHEN classified THEN it is ${code}, ${transient ? 'transient' : 'permanent'}`, () => {
+      const error = classifyError(raw);
+      expect(error).to.be.instanceOf(TransferError);
+      expect(error.code).to.equal(code);
+      expect(error.transient).to.equal(transient);
+      expect(error.name).to.match(/Error$/);
+      expect(error.cause).to.equal(raw);
+    });
+  }
+});
+
+describe('path safety', () => {
+  it('GIVEN unicode and spaces WHEN resolved under a base directory THEN they are kept', () => {
+    expect(resolveUnder('/srv/in', 'année 2024/rapport final.csv')).to.equal('/srv/in/année 2024/rapport final.csv');
+  });
+  it('GIVEN a sibling directory sharing the base prefix WHEN resolved THEN it is an escape', () => {
+    expect(() => resolveUnder('/srv/in', '/srv/inbox/x')).to.throw(/escapes/);
+  });
+});
+
+describe('host key pinning', () => {
+  const rawKey = (): Buffer => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    const type = Buffer.from('ssh-ed25519');
+    const frame = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    return Buffer.concat([frame(type), frame(raw)]);
+  };
+
+  it('GIVEN a raw key WHEN fingerprinted THEN it has the OpenSSH SHA256:<unpadded base64> form', () => {
+    const key = rawKey();
+    expect(openSshFingerprint(key)).to.equal(`SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`);
+    expect(openSshFingerprint(key)).to.match(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+
+  it('GIVEN a hashed known_hosts entry for [host]:port WHEN the same key is presented THEN it is accepted, and another key is refused', () => {
+    const key = rawKey();
+    const salt = Buffer.from('0123456789abcdef0123');
+    const hashed = createHmac('sha1', salt).update('[sftp.example.com]:2222').digest('base64');
+    const knownHosts = `# comment\n|1|${salt.toString('base64')}|${hashed} ssh-ed25519 ${key.subarray(0).toString('base64')}\n`;
+    expect(hostKeyRefusal({ knownHosts }, 'sftp.example.com', 2222, key)).to.equal(undefined);
+    expect(hostKeyRefusal({ knownHosts }, 'sftp.example.com', 2222, rawKey())).to.match(/does not list/);
+    expect(hostKeyRefusal({ knownHosts }, 'other.example.com', 2222, key)).to.match(/no entry/);
+  });
+});
+
+describe('copyObjectServerSide: S3 copies stay inside S3', () => {
+  const client = (fail?: (command: unknown) => boolean) => {
+    const send = sinon.stub().callsFake(async (command: unknown) => {
+      if (fail?.(command)) throw Object.assign(new Error('boom'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'u-1' };
+      if (command instanceof UploadPartCopyCommand) return { CopyPartResult: { ETag: `"etag-${command.input.PartNumber}"` } };
+      return {};
+    });
+    return { send } as unknown as S3Client & { send: sinon.SinonStub };
+  };
+  const request = (size: number) => ({
+    from: { bucket: 'src', key: 'in/a b.bin' },
+    to: { bucket: 'dst', key: 'out/a.bin' },
+    size,
+    attributes: { Metadata: { sha256: 'f'.repeat(64) }, ContentType: 'text/csv', ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: 'key-1' },
+  });
+
+  it('GIVEN an object under the single-copy limit WHEN copied THEN one CopyObject REPLACEs metadata and applies the KMS key', async () => {
+    const s3 = client();
+    await copyObjectServerSide(s3, request(1000));
+    expect(s3.send.callCount).to.equal(1);
+    const input = (s3.send.firstCall.args[0] as CopyObjectCommand).input;
+    expect(input).to.include({ CopySource: 'src/in/a%20b.bin', MetadataDirective: 'REPLACE', SSEKMSKeyId: 'key-1', ContentType: 'text/csv' });
+    expect(input.Metadata).to.deep.equal({ sha256: 'f'.repeat(64) });
+  });
+
+  it('GIVEN an object above the limit WHEN copied THEN UploadPartCopy covers every byte range once and the upload is completed in part order', async () => {
+    const s3 = client();
+    await copyObjectServerSide(s3, request(25), { singleCopyLimit: 10, partBytes: 10, concurrency: 3 });
+    const commands = s3.send.getCalls().map((call) => call.args[0]);
+    const ranges = commands.filter((c) => c instanceof UploadPartCopyCommand).map((c) => (c as UploadPartCopyCommand).input.CopySourceRange);
+    expect(ranges).to.have.members(['bytes=0-9', 'bytes=10-19', 'bytes=20-24']);
+    const complete = commands.find((c) => c instanceof CompleteMultipartUploadCommand) as CompleteMultipartUploadCommand;
+    expect(complete.input.MultipartUpload!.Parts!.map((p) => p.PartNumber)).to.deep.equal([1, 2, 3]);
+    expect((commands[0] as CreateMultipartUploadCommand).input).to.include({ SSEKMSKeyId: 'key-1' });
+  });
+
+  it('GIVEN a part copy that fails WHEN copied THEN the multipart upload is aborted and a transient error is raised', async () => {
+    const s3 = client((command) => command instanceof UploadPartCopyCommand && command.input.PartNumber === 2);
+    const failure = await copyObjectServerSide(s3, request(25), { singleCopyLimit: 10, partBytes: 10 }).then(
+      () => undefined,
+      (error: TransferError) => error,
+    );
+    expect(failure?.code).to.equal('SERVER_ERROR');
+    expect(failure?.transient).to.equal(true);
+    expect(s3.send.getCalls().some((call) => call.args[0] instanceof AbortMultipartUploadCommand)).to.equal(true);
+  });
+});
