@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
@@ -185,3 +185,38 @@ function otherPublicKey(dir: string): string {
   return execFileSync('cat', [`${path}.pub`]).toString().split(' ')[1]!;
 }
 
+
+describe('fileflow copy engine: what targets record', function () {
+  const servers = useLocalServers();
+  const endpoint = (location: Location) => createEndpoint(location, { s3: servers.s3Client, sftpPool: servers.pool });
+
+  it('GIVEN an S3 target with tags, metadata and a storage class WHEN a 12 MiB file is copied THEN the object carries them with its sha256', async () => {
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, 'record', 'in.bin'), 12 * MiB);
+    const target = servers.s3Location('record/out.bin', {
+      tags: { flow: 'daily' },
+      metadata: { origin: 'partner-a' },
+      storageClass: 'STANDARD_IA',
+      contentType: 'application/octet-stream',
+    });
+
+    await copy(endpoint(servers.sftpLocation('record/in.bin') as Location), endpoint(target));
+
+    const head = await servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }));
+    expect(head.Metadata).to.deep.equal({ origin: 'partner-a', sha256 });
+    const tagging = await servers.s3Client.send(new GetObjectTaggingCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }));
+    expect(tagging.TagSet).to.deep.equal([{ Key: 'flow', Value: 'daily' }]);
+  });
+
+  it('GIVEN an expected SHA-256 the bytes do not have WHEN copying to SFTP THEN a permanent CHECKSUM_MISMATCH is raised and the final name stays empty', async () => {
+    await writeRandomFile(join(servers.sftpRoot, 'record', 'small.bin'), 4096);
+    const failure = await failureOf(
+      copy(endpoint(servers.sftpLocation('record/small.bin') as Location), endpoint(servers.sftpLocation('record/checked.bin') as Location), {
+        expectedSha256: '0'.repeat(64),
+      }),
+    );
+    expect(failure.code).to.equal('CHECKSUM_MISMATCH');
+    expect(failure.transient).to.equal(false);
+    expect(existsSync(join(servers.sftpRoot, 'record', 'checked.bin'))).to.equal(false);
+    expect(await partFilesIn(join(servers.sftpRoot, 'record'))).to.deep.equal([]);
+  });
+});
