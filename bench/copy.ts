@@ -1,0 +1,271 @@
+/**
+ * Copy throughput and memory on loopback: `fileflow copy` against rclone and OpenSSH's
+ * `sftp` on the same file, in the same run, against the same local sshd and S3 server.
+ *
+ * Every figure is wall time of the whole command, process start included, for every tool
+ * alike; fileflow's own engine time is shown beside it. Peak RSS comes from GNU time.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Upload } from '@aws-sdk/lib-storage';
+import { s3ClientFor, S3RVER_CREDENTIALS, startS3Server } from '../cli/local/s3-server';
+import { startSshd } from '../cli/local/sshd';
+
+const REPO_ROOT = resolve(__dirname, '..');
+const MIB = 1024 * 1024;
+
+/** One measured command. */
+export interface CopyTiming {
+  readonly path: string;
+  readonly tool: 'fileflow' | 'rclone' | 'openssh sftp';
+  readonly mib: number;
+  /** MiB per second over the command's wall time. */
+  readonly mibPerSecond: number;
+  /** fileflow only: MiB per second over the engine's own copy time. */
+  readonly engineMibPerSecond?: number;
+  readonly peakRssMib: number;
+  /** fileflow's speed divided by rclone's on the same path. */
+  readonly ratioToRclone?: number;
+}
+
+/** Options of {@link benchCopy}. */
+export interface BenchCopyOptions {
+  /** Size of the file every tool copies. @default 256 */
+  readonly mib?: number;
+  /** Sizes at which fileflow's peak memory is also measured. @default [64, 1024] */
+  readonly rssMib?: readonly number[];
+}
+
+interface Timed {
+  readonly seconds: number;
+  readonly peakRssKib: number;
+  readonly stdout: string;
+}
+
+/** Runs a command under GNU time; rejects with its stderr when it fails. */
+function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      '/usr/bin/time',
+      ['-f', '__time__ %e %M', command, ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * MIB },
+      (error, stdout, stderr) => {
+        const match = /__time__ ([\d.]+) (\d+)/.exec(stderr);
+        if (error || !match) {
+          reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || error?.message}`));
+          return;
+        }
+        resolvePromise({ seconds: Number(match[1]), peakRssKib: Number(match[2]), stdout });
+      },
+    );
+  });
+}
+
+async function writeRandomFile(path: string, mib: number): Promise<string> {
+  const hash = createHash('sha256');
+  async function* chunks() {
+    for (let i = 0; i < mib; i++) {
+      const chunk = randomBytes(MIB);
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  await pipeline(chunks(), createWriteStream(path));
+  return hash.digest('hex');
+}
+
+/** Measures every path; starts and stops its own servers. */
+export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTiming[]> {
+  const mib = options.mib ?? 256;
+  const rssSizes = options.rssMib ?? [64, 1024];
+  const dir = await mkdtemp(join(tmpdir(), 'fileflow-bench-copy-'));
+  const user = userInfo().username;
+  const [sshd, s3] = await Promise.all([
+    startSshd({ dir: join(dir, 'sshd'), users: [user] }),
+    startS3Server({ dir: join(dir, 's3'), buckets: ['bench-src', 'bench-dst'] }),
+  ]);
+  const s3Client = s3ClientFor(s3.endpoint, S3RVER_CREDENTIALS);
+  const sftpDir = join(dir, 'sftp');
+  await mkdir(sftpDir);
+  const key = sshd.clientKeys[user]!;
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, `${sshd.knownHostsLine}\n`);
+
+  const sftpUri = (name: string) => `sftp://${user}@${sshd.host}:${sshd.port}${sftpDir}/${name}`;
+  const s3Env = {
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
+  const rcloneEnv = {
+    RCLONE_CONFIG_FFSFTP_TYPE: 'sftp',
+    RCLONE_CONFIG_FFSFTP_HOST: sshd.host,
+    RCLONE_CONFIG_FFSFTP_PORT: String(sshd.port),
+    RCLONE_CONFIG_FFSFTP_USER: user,
+    RCLONE_CONFIG_FFSFTP_KEY_FILE: key,
+    RCLONE_CONFIG_FFSFTP_KNOWN_HOSTS_FILE: knownHosts,
+    RCLONE_CONFIG_FFSFTP_SHELL_TYPE: 'none',
+    RCLONE_CONFIG_FFS3_TYPE: 's3',
+    RCLONE_CONFIG_FFS3_PROVIDER: 'Other',
+    RCLONE_CONFIG_FFS3_ENDPOINT: s3.endpoint,
+    RCLONE_CONFIG_FFS3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    RCLONE_CONFIG_FFS3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    RCLONE_CONFIG_FFS3_FORCE_PATH_STYLE: 'true',
+    RCLONE_CONFIG_FFS3_REGION: 'us-east-1',
+    RCLONE_CONFIG_FFS3_NO_CHECK_BUCKET: 'true',
+    // The local S3 server speaks plain HTTP; a CA bundle from the environment makes rclone refuse to start.
+    AWS_CA_BUNDLE: undefined,
+  };
+
+  const fileflowCopy = async (src: string, dst: string, expectedSha256: string) => {
+    const run = await timed(
+      process.execPath,
+      [
+        'bin/fileflow.cjs',
+        'copy',
+        src,
+        dst,
+        '--json',
+        '--identity',
+        key,
+        '--host-key',
+        sshd.hostKeyFingerprint,
+        '--s3-endpoint',
+        s3.endpoint,
+      ],
+      s3Env,
+    );
+    const result = JSON.parse(run.stdout) as { sha256: string; mibPerSecond: number };
+    if (result.sha256 !== expectedSha256)
+      throw new Error(`fileflow ${src} → ${dst}: SHA-256 ${result.sha256} ≠ ${expectedSha256}`);
+    return { ...run, engineMibPerSecond: result.mibPerSecond };
+  };
+  const rclone = (src: string, dst: string) => timed('rclone', ['copyto', src, dst], rcloneEnv);
+  // OpenSSH's sftp reads its commands from a batch file.
+  const openSshBatch = async (batch: string) => {
+    const file = join(dir, 'batch.txt');
+    await writeFile(file, `${batch}\n`);
+    return timed('sftp', [
+      '-q',
+      '-b',
+      file,
+      '-i',
+      key,
+      '-P',
+      String(sshd.port),
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      `${user}@${sshd.host}`,
+    ]);
+  };
+
+  const seed = async (size: number) => {
+    const local = join(dir, `payload-${size}.bin`);
+    const sha256 = await writeRandomFile(local, size);
+    await new Upload({
+      client: s3Client,
+      params: { Bucket: 'bench-src', Key: `payload-${size}.bin`, Body: createReadStream(local) },
+    }).done();
+    return { local, sha256 };
+  };
+
+  try {
+    const results: CopyTiming[] = [];
+    const row = (
+      path: string,
+      tool: CopyTiming['tool'],
+      size: number,
+      run: Timed & { engineMibPerSecond?: number },
+    ) => {
+      const timing: CopyTiming = {
+        path,
+        tool,
+        mib: size,
+        mibPerSecond: Math.round((size / run.seconds) * 10) / 10,
+        ...(run.engineMibPerSecond !== undefined ? { engineMibPerSecond: run.engineMibPerSecond } : {}),
+        peakRssMib: Math.round(run.peakRssKib / 102.4) / 10,
+      };
+      results.push(timing);
+      return timing;
+    };
+
+    const { local, sha256 } = await seed(mib);
+    const name = `payload-${mib}.bin`;
+    // OpenSSH reference, and the SFTP source file for the SFTP-sourced paths.
+    row('local → SFTP (reference)', 'openssh sftp', mib, await openSshBatch(`put ${local} ${sftpDir}/${name}`));
+    row(
+      'SFTP → local (reference)',
+      'openssh sftp',
+      mib,
+      await openSshBatch(`get ${sftpDir}/${name} ${join(dir, 'got.bin')}`),
+    );
+
+    const paths: [string, string, string, string, string][] = [
+      [
+        'S3 → SFTP',
+        `s3://bench-src/${name}`,
+        sftpUri(`ff-${name}`),
+        `ffs3:bench-src/${name}`,
+        `ffsftp:${sftpDir}/rc-${name}`,
+      ],
+      [
+        'SFTP → S3',
+        sftpUri(name),
+        `s3://bench-dst/ff-${name}`,
+        `ffsftp:${sftpDir}/${name}`,
+        `ffs3:bench-dst/rc-${name}`,
+      ],
+      [
+        'SFTP → SFTP',
+        sftpUri(name),
+        sftpUri(`ff2-${name}`),
+        `ffsftp:${sftpDir}/${name}`,
+        `ffsftp:${sftpDir}/rc2-${name}`,
+      ],
+      [
+        'S3 → S3',
+        `s3://bench-src/${name}`,
+        `s3://bench-dst/ff2-${name}`,
+        `ffs3:bench-src/${name}`,
+        `ffs3:bench-dst/rc2-${name}`,
+      ],
+    ];
+    for (const [path, src, dst, rcSrc, rcDst] of paths) {
+      const rc = row(path, 'rclone', mib, await rclone(rcSrc, rcDst));
+      const ff = await fileflowCopy(src, dst, sha256);
+      const timing = row(path, 'fileflow', mib, ff);
+      results[results.indexOf(timing)] = {
+        ...timing,
+        ratioToRclone: Math.round((timing.mibPerSecond / rc.mibPerSecond) * 100) / 100,
+      };
+    }
+
+    for (const size of rssSizes.filter((s) => s !== mib)) {
+      const seeded = await seed(size);
+      const sizeName = `payload-${size}.bin`;
+      row(
+        `S3 → SFTP (memory)`,
+        'fileflow',
+        size,
+        await fileflowCopy(`s3://bench-src/${sizeName}`, sftpUri(sizeName), seeded.sha256),
+      );
+      row(
+        `SFTP → S3 (memory)`,
+        'fileflow',
+        size,
+        await fileflowCopy(sftpUri(sizeName), `s3://bench-dst/${sizeName}`, seeded.sha256),
+      );
+      await rm(seeded.local, { force: true });
+    }
+    return results;
+  } finally {
+    s3Client.destroy();
+    await Promise.all([sshd.stop(), s3.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
