@@ -120,7 +120,13 @@ export const WorkflowState = z.object({
   file: FileIdentity,
   transfer: TransferPlan.optional(),
   rejection: Rejection.optional(),
-  copies: z.object({ targets: z.array(TargetOutcome), failed: z.array(TargetOutcome) }).optional(),
+  copies: z
+    .object({
+      targets: z.array(TargetOutcome),
+      statuses: z.array(z.string()),
+      summary: z.object({ anyFailed: z.boolean() }).optional(),
+    })
+    .optional(),
   error: CaughtError.optional(),
   review: z.object({ reasonCode: z.string(), message: z.string() }).optional(),
   reviewError: CaughtError.optional(),
