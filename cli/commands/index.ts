@@ -2,12 +2,18 @@ import type { Command } from 'commander';
 import { register as registerCopy } from './copy';
 import { register as registerFlows } from './flows';
 import { register as registerLocal } from './local';
+import { register as registerRedrive } from './redrive';
 import { register as registerStart } from './start';
+import { register as registerStatus } from './status';
+import { register as registerWorkflows } from './workflows';
 
 /** Adds every sub-command to the program; one line per command module. */
 export function registerCommands(program: Command): void {
   registerCopy(program);
   registerFlows(program);
   registerLocal(program);
+  registerRedrive(program);
   registerStart(program);
+  registerStatus(program);
+  registerWorkflows(program);
 }

@@ -8,7 +8,7 @@
  * | DynamoDB tracking tables              | dynalite in this process, tables from the same specs   |
  * | partner SFTP servers                  | two OpenSSH sshd: `source` (pulled from), `target`     |
  * | S3 → EventBridge `Object Created`     | {@link LandingWatcher}: listing with a seen-set        |
- * | rule → SQS (DLQ) → Pipe `<$.body.detail>` | {@link LocalQueue} drained by the local pipe below |
+ * | rule → SQS (DLQ) → Pipe → StartExecution | {@link LocalQueue} drained by the local pipe below     |
  * | Standard state machine                | the same ASL in aws-local-stepfunctions, same handler cores |
  * | pull poller on a schedule             | {@link PullPoller} every `pollIntervalMs`              |
  *
@@ -75,6 +75,8 @@ export interface ExecutionRecord {
 
 /** What the transfer wiring gets to build the workflow's handlers on. */
 export interface LocalRuntimeContext {
+  /** Lets go of the clients and SFTP sessions. */
+  close(): Promise<void>;
   readonly endpoints: LocalEndpoints;
   readonly repository: TrackingRepository;
   readonly dynamo: DynamoDBDocumentClient;
@@ -123,6 +125,8 @@ export interface LocalRuntime {
   readonly endpointsFile: string;
   /** Every execution so far, oldest first. */
   readonly executions: readonly ExecutionRecord[];
+  /** Every `Object Created` event the local rule forwarded to the queue, oldest first. */
+  readonly events: readonly ObjectCreatedEvent[];
   /** Messages the local pipe gave up on. */
   readonly deadLetters: readonly DeadLetter[];
   /** The queue between the local event bus and the pipe (tests send raw, even malformed, messages). */
@@ -213,26 +217,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sftp: { source: sftpEntry('source', source), target: sftpEntry('target', target) },
     };
 
-    const s3 = s3ClientFor(s3Server.endpoint, S3RVER_CREDENTIALS);
-    const dynamoClient = localDocumentClient(dynamo.endpoint);
-    const sftpPool = new SftpSessionPool({ idleMs: 2000 });
-    stops.push(async () => {
-      await sftpPool.close();
-      s3.destroy();
-      dynamoClient.destroy();
-    });
-    const repository = new TrackingRepository({
-      client: dynamoClient,
-      tableNames: physicalTableNames(LOCAL_TABLE_PREFIX),
-    });
-    const context: LocalRuntimeContext = {
-      endpoints,
-      repository,
-      dynamo: dynamoClient,
-      s3,
-      sftpPool,
-      resolveEndpointRef: (ref) => (ref in endpoints.sftp ? endpoints.sftp[ref as LocalSftpServerName] : undefined),
-    };
+    const context = openRuntimeContext(endpoints);
+    stops.push(() => context.close());
     const workflow = (options.workflow ?? createLocalTransferWorkflow)(context);
 
     const loop = new EventLoop(workflow, context, options, onError);
@@ -250,9 +236,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       endpoints,
       endpointsFile,
       executions: loop.executions,
+      events: loop.events,
       deadLetters: loop.queue.deadLettered,
       queue: loop.queue,
-      repository,
+      repository: context.repository,
       publish: (event) => loop.publish(event),
       execute: (input, trigger) => loop.execute(input, trigger),
       idle: (timeoutMs) => loop.idle(timeoutMs),
@@ -267,6 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 /** The bus, the queue, the pipe, the executions and the poller. */
 class EventLoop {
   readonly executions: ExecutionRecord[] = [];
+  readonly events: ObjectCreatedEvent[] = [];
   readonly queue: LocalQueue;
   private readonly running = new Set<Promise<unknown>>();
   private readonly watcher: LandingWatcher;
@@ -277,6 +265,7 @@ class EventLoop {
   private stopped = false;
   /** Bumped on every event, message and execution: idle() compares it before and after a quiet round. */
   private activity = 0;
+  private startGate: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly workflow: LocalTransferWorkflow,
@@ -321,12 +310,18 @@ class EventLoop {
     if (event.detail.bucket.name !== this.context.endpoints.s3.buckets.landing) return;
     if (!LANDING_KEY.test(event.detail.object.key)) return;
     this.activity += 1;
+    this.events.push(event);
     this.queue.send(JSON.stringify(event));
     this.schedulePipe(0);
   }
 
   execute(input: JsonValue, trigger: ExecutionTrigger): Promise<ExecutionRecord> {
     this.activity += 1;
+    // Locally an execution's id is derived from its input and start time (ms), so two
+    // deliveries of one event started in the same millisecond would share an id and
+    // both own the claim; starting executions at least 2 ms apart keeps ids unique.
+    const gate = this.startGate.then(() => sleep(2));
+    this.startGate = gate;
     const record: ExecutionRecord = {
       executionName: randomUUID(),
       trigger,
@@ -335,10 +330,12 @@ class EventLoop {
       status: 'RUNNING',
     };
     this.executions.push(record);
-    const run = this.workflow.run(input).then(
-      (output) => Object.assign(record, { status: 'SUCCEEDED', output }),
-      (error: unknown) => Object.assign(record, { status: 'FAILED', error: describe(error) }),
-    );
+    const run = gate
+      .then(() => this.workflow.run(input))
+      .then(
+        (output) => Object.assign(record, { status: 'SUCCEEDED', output }),
+        (error: unknown) => Object.assign(record, { status: 'FAILED', error: describe(error) }),
+      );
     const done = run.then(() => {
       record.stoppedAt = new Date().toISOString();
       this.activity += 1;
@@ -375,14 +372,14 @@ class EventLoop {
     await Promise.all(this.running);
   }
 
-  /** The local pipe: batch size 1, input `[<$.body.detail>]`, started fire-and-forget, then the message is deleted. */
+  /** The local pipe: batch size 1, the event as input, started fire-and-forget, then the message is deleted. */
   private drainQueue(): void {
     const capacity = (this.options.maxConcurrentExecutions ?? 8) - this.running.size;
     for (const message of capacity > 0 ? this.queue.receive(capacity) : []) {
       this.activity += 1;
       let input: JsonValue;
       try {
-        input = [pipeInput(message.body)];
+        input = pipeInput(message.body);
       } catch (error) {
         this.queue.release(message.receiptHandle, describe(error), this.options.redeliveryDelayMs ?? 200);
         continue;
@@ -401,14 +398,19 @@ class EventLoop {
   }
 }
 
-/** `<$.body.detail>`: what the AWS pipe's input template takes from a message; a body without it fails the pipe. */
+/**
+ * What the local pipe passes on: the EventBridge event of the message body,
+ * the shape Validate Input parses. A body that is not JSON or carries no
+ * event detail fails the pipe, so the message is delivered again and finally
+ * dead-lettered, as a message the AWS pipe cannot transform would be.
+ */
 function pipeInput(body: string): JsonValue {
-  const parsed = JSON.parse(body) as { detail?: unknown };
+  const parsed = JSON.parse(body) as { detail?: unknown } | null;
   const detail = parsed?.detail;
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
-    throw new Error('message body has no object at $.detail');
+    throw new Error('message body is not an event with an object at $.detail');
   }
-  return detail as JsonValue;
+  return parsed as JsonValue;
 }
 
 /** A server process of a runtime: its pid, and the part of its command line that identifies it. */
@@ -436,6 +438,36 @@ function s3rverMarker(dir: string): string {
 
 function sshdMarker(dir: string, name: LocalSftpServerName): string {
   return `-f ${join(dir, `sshd-${name}`, 'sshd_config')}`;
+}
+
+/**
+ * Clients on the servers of `endpoints`: what the runtime runs executions on,
+ * and what a `--local` command that runs an execution itself (`redrive`) uses.
+ */
+export function openRuntimeContext(endpoints: LocalEndpoints): LocalRuntimeContext {
+  const s3 = s3ClientFor(endpoints.s3.endpoint, {
+    accessKeyId: endpoints.s3.accessKeyId,
+    secretAccessKey: endpoints.s3.secretAccessKey,
+  });
+  const dynamo = localDocumentClient(endpoints.dynamodb.endpoint);
+  const sftpPool = new SftpSessionPool({ idleMs: 2000 });
+  return {
+    endpoints,
+    repository: new TrackingRepository({
+      client: dynamo,
+      tableNames: physicalTableNames(endpoints.dynamodb.tablePrefix),
+    }),
+    dynamo,
+    s3,
+    sftpPool,
+    resolveEndpointRef: (ref) =>
+      Object.hasOwn(endpoints.sftp, ref) ? endpoints.sftp[ref as LocalSftpServerName] : undefined,
+    close: async () => {
+      await sftpPool.close();
+      s3.destroy();
+      dynamo.destroy();
+    },
+  };
 }
 
 /** The pid of the server this process started whose command line names `marker` (its directory). */

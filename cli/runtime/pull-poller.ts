@@ -140,11 +140,19 @@ export class PullPoller {
   }
 
   private async transferAndApplyPostAction(file: PulledFile): Promise<void> {
-    if (!(await this.options.transfer(file))) return;
-    const postAction = file.workflow.postAction ?? { action: 'keep' as const };
-    if (postAction.action === 'keep') return;
-    const source = createEndpoint(localSftpLocation(file.server, file.path), { sftpPool: this.options.sftpPool });
-    if (postAction.action === 'delete') await source.delete();
-    else await source.move(posix.join(postAction.archiveDir.replace(/^\/+/, ''), file.fileName));
+    if (await this.options.transfer(file)) await applyPostAction(file, this.options.sftpPool);
   }
+}
+
+/**
+ * What happens to a pulled file once every target has it: `delete`, `move`
+ * into `archiveDir` (relative to the server's root), or `keep` (the poll
+ * record keeps it from being pulled again while it is unchanged).
+ */
+export async function applyPostAction(file: PulledFile, sftpPool: SftpSessionPool): Promise<void> {
+  const postAction = file.workflow.postAction ?? { action: 'keep' as const };
+  if (postAction.action === 'keep') return;
+  const source = createEndpoint(localSftpLocation(file.server, file.path), { sftpPool });
+  if (postAction.action === 'delete') await source.delete();
+  else await source.move(posix.join(postAction.archiveDir.replace(/^\/+/, ''), file.fileName));
 }

@@ -1,31 +1,39 @@
 /**
  * The one module that wires the pipeline's transfer workflow into the local
  * runtime: the same ASL (`asl/workflows/transfer.ts`) run by
- * aws-local-stepfunctions with the same handler cores
- * (`functions/core/pipeline/local-handlers.ts`).
- *
- * Until the pipeline's workflow lands, executions fail with a clear message
- * while everything else in the runtime (servers, tables, events, queue,
- * poller) works.
+ * aws-local-stepfunctions (`asl/local.ts`) with the same handler cores
+ * (`functions/core/pipeline/local-handlers.ts`), on the runtime's clients.
  */
 import type { JsonValue } from '../../asl/json';
+import { runLocally } from '../../asl/local';
+import { buildTransferDefinition } from '../../asl/workflows/transfer';
+import { createLocalTaskHandlers, localTransferResources } from '../../functions/core/pipeline/local-handlers';
+import type { PipelineDeps } from '../../functions/core/pipeline/deps';
+import { physicalTableNames } from '../../functions/core/tracking/tables';
 import type { LocalRuntimeContext, LocalTransferWorkflow } from './local-runtime';
+import { localSftpLocation, type PulledFile } from './pull-poller';
 
-/** Thrown by every execution while the transfer workflow is not available. */
-export class TransferWorkflowUnavailableError extends Error {
-  constructor() {
-    super('the transfer workflow (asl/workflows/transfer.ts) is not wired into the local runtime yet');
-    this.name = 'TransferWorkflowUnavailableError';
-  }
-}
-
-/** Builds the transfer workflow on the runtime's clients. */
-export function createLocalTransferWorkflow(_context: LocalRuntimeContext): LocalTransferWorkflow {
+/** Builds the transfer workflow on the runtime's clients (no SNS, Secrets Manager or CloudWatch locally). */
+export function createLocalTransferWorkflow(context: LocalRuntimeContext): LocalTransferWorkflow {
+  const deps: PipelineDeps = {
+    s3: context.s3,
+    dynamo: context.dynamo,
+    tables: physicalTableNames(context.endpoints.dynamodb.tablePrefix),
+    endpointClients: { sftpPool: context.sftpPool },
+  };
+  const definition = buildTransferDefinition(localTransferResources()).toAsl();
+  const handlers = createLocalTaskHandlers(deps);
   return {
-    run: async (): Promise<JsonValue> => {
-      throw new TransferWorkflowUnavailableError();
-    },
-    pullInput: (file) => ({ workflowId: file.workflow.id, path: file.path }),
-    delivered: () => false,
+    run: (input) => runLocally(definition, input, { handlers }),
+    pullInput: (file: PulledFile): JsonValue => ({
+      pull: {
+        workflowId: file.workflow.id,
+        customerId: file.customerId,
+        source: { ...localSftpLocation(file.server, file.path) },
+        size: file.size,
+        mtime: file.mtime.toISOString(),
+      },
+    }),
+    delivered: (output) => (output as { notice?: { event?: string } } | null)?.notice?.event === 'SUCCESS',
   };
 }

@@ -1,0 +1,95 @@
+/**
+ * `local:` placeholders: how a workflow definition file names an SFTP server of
+ * the local runtime, whose port, key and host key change on every `local up`.
+ *
+ * An SFTP target whose `credentials.privateKeyFile` is `local:<server>`
+ * (`local:target` or `local:source`) stands for that server of
+ * `endpoints.json`. `fileflow workflows put --local` replaces the target's
+ * `host`, `port`, `username`, `credentials.privateKeyFile` and
+ * `hostKeyFingerprints` with the server's, and resolves a relative
+ * `directory` under the server's root directory. The file itself stays valid
+ * against the workflow schema (the placeholder values are well-formed), so it
+ * is checked like any other before it is resolved. Against AWS a placeholder
+ * is refused: it names nothing there.
+ */
+import { posix } from 'node:path';
+import { LOCAL_SFTP_SERVERS, type LocalEndpoints, type LocalSftpServerName } from './endpoints-file';
+
+/** The prefix that marks a placeholder key file. */
+export const LOCAL_PLACEHOLDER_PREFIX = 'local:';
+
+/** One placeholder that cannot be resolved, with the JSON path of the field. */
+export interface PlaceholderIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Thrown when a definition's placeholders cannot be used where it is being put. */
+export class LocalPlaceholderError extends Error {
+  constructor(readonly issues: readonly PlaceholderIssue[]) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
+    this.name = 'LocalPlaceholderError';
+  }
+}
+
+interface RawTarget {
+  type?: unknown;
+  host?: unknown;
+  port?: unknown;
+  username?: unknown;
+  directory?: unknown;
+  hostKeyFingerprints?: unknown;
+  credentials?: { privateKeyFile?: unknown };
+}
+
+/** The JSON paths of every placeholder in a (raw) definition. */
+export function findLocalPlaceholders(definition: unknown): { path: string; server: string; index: number }[] {
+  const targets = (definition as { targets?: unknown } | null)?.targets;
+  if (!Array.isArray(targets)) return [];
+  return targets.flatMap((target: RawTarget | null, index) => {
+    const keyFile = target?.credentials?.privateKeyFile;
+    if (typeof keyFile !== 'string' || !keyFile.startsWith(LOCAL_PLACEHOLDER_PREFIX)) return [];
+    return [
+      {
+        path: `$.targets[${index}].credentials.privateKeyFile`,
+        server: keyFile.slice(LOCAL_PLACEHOLDER_PREFIX.length),
+        index,
+      },
+    ];
+  });
+}
+
+/**
+ * What is wrong with a definition's placeholders where it is being put: on AWS
+ * every placeholder; locally, those naming no server of the runtime.
+ */
+export function placeholderIssues(definition: unknown, where: 'local' | 'aws'): PlaceholderIssue[] {
+  return findLocalPlaceholders(definition).flatMap(({ path, server }) => {
+    if (where === 'aws')
+      return [{ path, message: 'a local: placeholder names a server of the local runtime; put it with --local' }];
+    if ((LOCAL_SFTP_SERVERS as readonly string[]).includes(server)) return [];
+    return [{ path, message: `no local SFTP server "${server}" (there are: ${LOCAL_SFTP_SERVERS.join(', ')})` }];
+  });
+}
+
+/** A copy of `definition` with every placeholder replaced by the local runtime's server. */
+export function resolveLocalPlaceholders<T>(definition: T, endpoints: LocalEndpoints): T {
+  const issues = placeholderIssues(definition, 'local');
+  if (issues.length > 0) throw new LocalPlaceholderError(issues);
+  const found = findLocalPlaceholders(definition);
+  const resolved = structuredClone(definition) as T & { targets: RawTarget[] };
+  for (const { server: name, index } of found) {
+    const server = endpoints.sftp[name as LocalSftpServerName];
+    const target = resolved.targets[index]!;
+    const directory = typeof target.directory === 'string' ? target.directory : '';
+    Object.assign(target, {
+      host: server.host,
+      port: server.port,
+      username: server.username,
+      credentials: { privateKeyFile: server.privateKeyFile },
+      hostKeyFingerprints: [server.hostKeyFingerprint],
+      directory: directory.startsWith('/') ? directory : posix.join(server.root, directory),
+    });
+  }
+  return resolved;
+}
