@@ -17,7 +17,14 @@ interface PushOptions {
   readonly s3Endpoint?: string;
 }
 
-/** Every `*.json` under the given files and directories, in a stable order; unreadable paths become errors. */
+/** Folders below a named directory that hold flow and group configs. */
+const FLOW_CONFIG_FOLDERS = new Set(['flows', 'groups']);
+
+/**
+ * Every `*.json` under the given files and directories, in a stable order; unreadable paths
+ * become errors. Below a named directory only `flows/` and `groups/` folders are read, so
+ * `config/` can also hold other configuration (such as the pipeline's `workflows/`).
+ */
 async function readConfigSources(paths: readonly string[]): Promise<{ sources: ConfigSource[]; missing: string[] }> {
   const sources: ConfigSource[] = [];
   const missing: string[] = [];
@@ -31,7 +38,11 @@ async function readConfigSources(paths: readonly string[]): Promise<{ sources: C
     }
     if (info.isDirectory()) {
       const entries = (await readdir(path)).sort();
-      for (const entry of entries) await visit(join(path, entry), false);
+      for (const entry of entries) {
+        const child = join(path, entry);
+        if (!FLOW_CONFIG_FOLDERS.has(entry) && (await stat(child).catch(() => undefined))?.isDirectory()) continue;
+        await visit(child, false);
+      }
     } else if (explicit || path.endsWith('.json')) {
       sources.push({ file: path, text: await readFile(path, 'utf8') });
     }
