@@ -1,0 +1,81 @@
+/**
+ * The harness's dependencies on AWS, built once per Lambda module from its environment:
+ * the same {@link HarnessDeps} that `fileflow flows run` builds from local servers.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { InvocationType, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SftpSessionPool } from '../sftp/session-pool';
+import type { HarnessDeps, MetricsSink } from './deps';
+
+/** Environment variables the harness functions read. */
+export const HARNESS_ENVIRONMENT = {
+  configBucket: 'HARNESS_CONFIG_BUCKET',
+  configPrefix: 'HARNESS_CONFIG_PREFIX',
+  alertTopicArn: 'HARNESS_ALERT_TOPIC_ARN',
+} as const;
+
+/** CloudWatch namespace of `RunSuccess` and `TransferLatencySeconds`. */
+export const HARNESS_METRICS_NAMESPACE = 'fileflow/harness';
+
+/** Metrics as CloudWatch embedded metric format, one EMF document per flow so each carries its FlowId dimension. */
+export function emfMetrics(
+  metrics = new Metrics({ namespace: HARNESS_METRICS_NAMESPACE, serviceName: 'fileflow-harness' }),
+): MetricsSink {
+  return {
+    recordRun(flowId, runSuccess, latencySeconds) {
+      const single = metrics.singleMetric();
+      single.addDimension('FlowId', flowId);
+      single.addMetric('RunSuccess', MetricUnit.Count, runSuccess);
+      if (latencySeconds !== undefined) single.addMetric('TransferLatencySeconds', MetricUnit.Seconds, latencySeconds);
+      single.publishStoredMetrics();
+    },
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/**
+ * Clients for the AWS runtime. SDK clients are created without network calls, so a
+ * handler pays only for the ones it uses. `pull` flows have no AWS-side requester yet:
+ * the pipeline's pollers run on their own schedule (see the harness report).
+ */
+export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps {
+  const lambda = new LambdaClient({});
+  const sns = new SNSClient({});
+  return {
+    s3: new S3Client({}),
+    configBucket: required(env, HARNESS_ENVIRONMENT.configBucket),
+    configPrefix: env[HARNESS_ENVIRONMENT.configPrefix] ?? 'config/',
+    // Warm invocations reuse the SSH session to the same partner server.
+    sftpPool: new SftpSessionPool(),
+    secretsManager: new SecretsManagerClient({}),
+    invokeTransfer: async (functionName, payload) => {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: InvocationType.Event,
+          Payload: Buffer.from(JSON.stringify(payload)),
+        }),
+      );
+    },
+    metrics: emfMetrics(),
+    publishAlert: async (subject, message) => {
+      // SNS subjects: at most 100 printable ASCII characters.
+      const safeSubject = subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+      await sns.send(
+        new PublishCommand({
+          TopicArn: required(env, HARNESS_ENVIRONMENT.alertTopicArn),
+          Subject: safeSubject,
+          Message: message,
+        }),
+      );
+    },
+  };
+}

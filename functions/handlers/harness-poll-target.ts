@@ -1,0 +1,14 @@
+/**
+ * PollTarget of the harness workflow: one stat of each expected file at each target; the workflow's Wait state does the waiting.
+ * Env: HARNESS_CONFIG_BUCKET, HARNESS_CONFIG_PREFIX (default config/), HARNESS_ALERT_TOPIC_ARN.
+ * IAM: s3:GetObject on staging/; s3:GetObject (HEAD) on target prefixes; secretsmanager:GetSecretValue on SFTP key secrets.
+ */
+import { harnessDepsFromEnvironment } from '../core/harness/aws-deps';
+import { runHarnessStep } from '../core/harness/steps';
+
+const deps = harnessDepsFromEnvironment(process.env);
+
+/** Lambda entry point: the event is parsed by the step's schema; errors leave named for the workflow's Catch. */
+export function handler(event: unknown): Promise<object> {
+  return runHarnessStep('PollTarget', event, deps);
+}
