@@ -91,8 +91,11 @@ const DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS = 900;
 /** 14 days, the longest SQS keeps a message: time to find and fix the cause before redriving. */
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
-/** The template that hands the state machine the S3 event's detail and nothing else. */
-export const PIPE_INPUT_TEMPLATE = '<$.body.detail>';
+/**
+ * The template that hands the state machine the EventBridge event from the SQS message body
+ * (the message's receipt handle and attributes stay behind); Validate Input parses it.
+ */
+export const PIPE_INPUT_TEMPLATE = '<$.body>';
 
 /** The alarms of a transfer event queue. */
 export interface TransferEventQueueAlarms {

@@ -94,7 +94,7 @@ describe('TransferEventQueue', () => {
         source_parameters: { sqs_queue_parameters: { batch_size: 1 } },
         target: STATE_MACHINE,
         target_parameters: {
-          input_template: '<$.body.detail>',
+          input_template: '<$.body>',
           step_function_state_machine_parameters: { invocation_type: 'FIRE_AND_FORGET' },
         },
       });

@@ -90,6 +90,19 @@ describe('Transfer workflow end to end (runLocally + s3rver + sshd + dynalite)',
     });
   });
 
+  describe('GIVEN the event as the EventBridge Pipe delivers it (a batch of one)', () => {
+    it('WHEN the execution starts THEN the file is routed and archived like a single event', async () => {
+      await pipeline.putWorkflow(workflow('bankpacific'));
+      const body = randomBytes(64 * KiB);
+      const event = await pipeline.land('inbound/bankpacific/bankpacific_transactions_2025-06-29.csv', body);
+
+      const run = await pipeline.run([event]);
+
+      expect(run.failure, run.failure?.cause?.message).to.equal(undefined);
+      expect(await archived('bankpacific/bankpacific_transactions_2025-06-29.csv')).to.equal(sha256(body));
+    });
+  });
+
   describe('GIVEN a workflow that delivers to a partner SFTP server with a pinned host key', () => {
     it('WHEN the file lands THEN the partner directory holds the same bytes and no temporary file', async () => {
       await pipeline.putWorkflow(workflow('northwind', { targets: [sftpTarget('northwind-in')] }));

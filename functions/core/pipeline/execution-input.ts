@@ -3,7 +3,7 @@
  * told apart by their one distinguishing field:
  *
  * - the EventBridge event of S3 `Object Created` on the landing bucket, as the Pipe's
- *   input template passes it from SQS (`source: "aws.s3"`);
+ *   input template passes it from SQS (`source: "aws.s3"`), alone or as a batch of one;
  * - `{ redrive: { fileId, failedAt? } }`: an operator re-drives a failed file after
  *   resolving its failure as `REDRIVEN` (which released the claim);
  * - `{ pull: { workflowId, customerId, source, size, mtime } }`: the pull poller found a
@@ -69,7 +69,9 @@ export type TransferRequest =
  * Parses an execution input, or throws a `SchemaValidationError` whose `issues` name each
  * problem by its JSON path.
  */
-export function parseTransferRequest(input: unknown): TransferRequest {
+export function parseTransferRequest(pipeInput: unknown): TransferRequest {
+  // EventBridge Pipes hands a Step Functions target a batch as a JSON array, even a batch of one.
+  const input = Array.isArray(pipeInput) && pipeInput.length === 1 ? (pipeInput[0] as unknown) : pipeInput;
   if (isObjectWith(input, 'redrive')) {
     return { kind: 'redrive', ...parseOrThrow(RedriveRequest, input, 're-drive request').redrive };
   }
