@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerCopy } from './copy';
 import { register as registerFlows } from './flows';
+import { register as registerHarness } from './harness';
 import { register as registerLocal } from './local';
 import { register as registerRedrive } from './redrive';
 import { register as registerStart } from './start';
@@ -11,6 +12,7 @@ import { register as registerWorkflows } from './workflows';
 export function registerCommands(program: Command): void {
   registerCopy(program);
   registerFlows(program);
+  registerHarness(program);
   registerLocal(program);
   registerRedrive(program);
   registerStart(program);

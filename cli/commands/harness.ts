@@ -1,0 +1,317 @@
+/**
+ * `fileflow flows run` and `fileflow results`: the test engineer's view of the harness.
+ *
+ * `flows run` executes the harness workflow's own ASL in-process (aws-local-stepfunctions)
+ * with the same cores the Lambda handlers run. With `--local` it talks to the local
+ * runtime started by `fileflow local up` (its `endpoints.json` names the S3 server): it
+ * deliberately does not start servers of its own, because without the runtime's pipeline
+ * nothing would move the seeded files and every flow would time out. Without `--local`
+ * it uses the AWS credentials of the shell against `--bucket`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
+import type { Command } from 'commander';
+import { runLocally, type JsonValue, type LocalHandler } from '../../asl';
+import { buildHarnessDefinition, createLocalHarnessHandlers, localHarnessResources } from '../../asl/workflows/harness';
+import type { HarnessDeps } from '../../functions/core/harness/deps';
+import type { HarnessInput } from '../../functions/core/harness/list';
+import type { RecordedRun, RunRecord } from '../../functions/core/harness/record';
+import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
+import { s3ClientFor } from '../local/s3-server';
+
+/** The config bucket `flows run --local` and `results --local` use unless told otherwise. */
+export const LOCAL_CONFIG_BUCKET = 'fileflow-local-config';
+
+/** Options both commands share. */
+interface BucketOptions {
+  readonly local?: boolean;
+  readonly bucket?: string;
+  readonly prefix: string;
+  readonly s3Endpoint?: string;
+  readonly localDir?: string;
+}
+
+interface RunOptions extends BucketOptions {
+  readonly group?: string;
+  readonly flow?: string[];
+  readonly concurrency: string;
+  readonly alertTopicArn?: string;
+  readonly json?: boolean;
+}
+
+interface ResultsOptions extends BucketOptions {
+  readonly date?: string;
+  readonly flow?: string;
+  readonly json?: boolean;
+}
+
+/** What `flows run` reports, and whether it passed. */
+export interface FlowsRunReport {
+  readonly batch_id: string;
+  readonly date: string;
+  readonly results: RecordedRun[];
+  /** 0 when every flow's outcome matches its expectation, else 1. */
+  readonly exitCode: 0 | 1;
+}
+
+/** Options of {@link runFlows}. */
+export interface RunFlowsOptions {
+  readonly maxConcurrency?: number;
+  /** Milliseconds each Wait state (back-off, post-arrival wait) pauses locally. @default 1000 */
+  readonly waitMs?: number;
+  /** Receives one line per finished step. @default none */
+  readonly progress?: (line: string) => void;
+}
+
+const FLOW_STEPS = new Set([
+  'Preflight',
+  'GenerateTestData',
+  'SeedSource',
+  'InvokeTransfer',
+  'PollTarget',
+  'Validate',
+  'RecordResults',
+  'Cleanup',
+]);
+
+/** Wraps each handler so a line is reported when a flow's step ends. */
+function withProgress(
+  handlers: Record<string, LocalHandler>,
+  progress: (line: string) => void,
+): Record<string, LocalHandler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      async (input: JsonValue) => {
+        const flowId = (input as { item?: { flow_id?: string } } | null)?.item?.flow_id ?? '';
+        const started = performance.now();
+        const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+        try {
+          const output = await handler(input);
+          if (name === 'PollTarget' && (output as { all_arrived?: boolean }).all_arrived !== true) {
+            progress(`${flowId}: PollTarget waiting (attempt ${(output as { attempt: number }).attempt})`);
+          } else if (FLOW_STEPS.has(name)) {
+            progress(`${flowId}: ${name} ok (${took()})`);
+          } else {
+            progress(`${name} ok (${took()})`);
+          }
+          return output;
+        } catch (error) {
+          progress(
+            `${flowId ? `${flowId}: ` : ''}${name} FAILED ${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`,
+          );
+          throw error;
+        }
+      },
+    ]),
+  );
+}
+
+/**
+ * Runs the harness workflow's ASL in-process over `deps` and reports every flow's verdict;
+ * the exit code is 1 when any flow's outcome differs from its `expect`.
+ */
+export async function runFlows(
+  input: HarnessInput,
+  deps: HarnessDeps,
+  options: RunFlowsOptions = {},
+): Promise<FlowsRunReport> {
+  const definition = buildHarnessDefinition(localHarnessResources(deps.configBucket, options.maxConcurrency)).toAsl();
+  const handlers = createLocalHarnessHandlers(deps);
+  const output = (await runLocally(definition, input as JsonValue, {
+    handlers: options.progress ? withProgress(handlers, options.progress) : handlers,
+    waitMs: options.waitMs ?? 1000,
+  })) as unknown as { batch_id: string; date: string; results: RecordedRun[] };
+  const passed = output.results.every((result) => result.outcome_matches_expectation);
+  return { batch_id: output.batch_id, date: output.date, results: output.results, exitCode: passed ? 0 : 1 };
+}
+
+/** The run.json records of a day, optionally of one flow, oldest first. */
+export async function readResults(s3: S3Client, bucket: string, date: string, flowId?: string): Promise<RunRecord[]> {
+  const prefix = `results/dt=${date}/${flowId ? `flow_id=${flowId}/` : ''}`;
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const { Key } of page.Contents ?? []) if (Key?.endsWith('/run.json')) keys.push(Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const records = await Promise.all(
+    keys.map(async (key) => {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return JSON.parse((await object.Body?.transformToString('utf8')) ?? 'null') as RunRecord;
+    }),
+  );
+  return records.sort((a, b) => a.started_at.localeCompare(b.started_at) || a.flow_id.localeCompare(b.flow_id));
+}
+
+/** An aligned text table; `(none)` when empty. */
+export function formatRows(rows: readonly Record<string, string>[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const columns = Object.keys(rows[0]!);
+  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => row[column]!.length)));
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return `${[line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((row) => line(columns.map((c) => row[c]!)))].join('\n')}\n`;
+}
+
+function expectation(expect: RunRecord['expect']): string {
+  if (!expect) return '?';
+  return expect.outcome === 'SUCCESS' ? 'SUCCESS' : `FAILURE ${expect.reason}`;
+}
+
+/** One table row per run record. */
+export function resultRows(records: readonly RunRecord[]): Record<string, string>[] {
+  return records.map((record) => ({
+    flow: record.flow_id,
+    verdict: record.outcome_matches_expectation ? 'PASS' : 'FAIL',
+    outcome: `${record.outcome}${record.reason ? ` ${record.reason}` : ''}`,
+    expected: expectation(record.expect),
+    step: record.failed_step ?? '',
+    latency_s: record.latency_seconds === null ? '' : record.latency_seconds.toFixed(1),
+    run_id: record.run_id,
+  }));
+}
+
+/** The local runtime's S3 server and credentials, from its `endpoints.json`. */
+async function localS3(localDir?: string): Promise<S3Client> {
+  const dir = resolve(localDir ?? process.env.FILEFLOW_LOCAL_DIR ?? '.fileflow/local');
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'endpoints.json'), 'utf8');
+  } catch {
+    throw new Error(
+      `no local runtime in ${dir} (endpoints.json not found); start one with: fileflow local up --detach`,
+    );
+  }
+  const { s3 } = JSON.parse(text) as { s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } };
+  return s3ClientFor(s3.endpoint, { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+}
+
+async function openBucket(options: BucketOptions): Promise<{ s3: S3Client; bucket: string; prefix: string }> {
+  const prefix = options.prefix === '' || options.prefix.endsWith('/') ? options.prefix : `${options.prefix}/`;
+  if (options.local) {
+    const s3 = await localS3(options.localDir);
+    const bucket = options.bucket ?? LOCAL_CONFIG_BUCKET;
+    // The local runtime makes the pipeline's buckets; the harness's config bucket is ours to make.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
+      if (!/BucketAlready/.test(error.name)) throw error;
+    });
+    return { s3, bucket, prefix };
+  }
+  if (!options.bucket) throw new Error('name the config bucket with --bucket, or use --local');
+  const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return { s3: endpoint ? s3ClientFor(endpoint) : new S3Client({}), bucket: options.bucket, prefix };
+}
+
+function withBucketOptions(command: Command): Command {
+  return command
+    .option(
+      '--local',
+      `use the local runtime (fileflow local up); config bucket ${LOCAL_CONFIG_BUCKET} unless --bucket`,
+    )
+    .option('--bucket <name>', 'the config bucket (config/, staging/, results/)')
+    .option('--prefix <prefix>', 'key prefix of the config tree in the bucket', 'config/')
+    .option(
+      '--s3-endpoint <url>',
+      'another S3 server (path-style); default $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS',
+    )
+    .option('--local-dir <dir>', 'directory of the local runtime; default $FILEFLOW_LOCAL_DIR or .fileflow/local');
+}
+
+async function flowsRunCommand(options: RunOptions): Promise<number> {
+  if (options.group && options.flow) throw new Error('give --group or --flow, not both');
+  const { s3, bucket, prefix } = await openBucket(options);
+  const sftpPool = new SftpSessionPool({ idleMs: 1000 });
+  const sns = options.alertTopicArn ? new SNSClient({}) : undefined;
+  try {
+    const deps: HarnessDeps = {
+      s3,
+      configBucket: bucket,
+      configPrefix: prefix,
+      sftpPool,
+      // Lambda invoke and pipeline pulls have no stand-in here: such flows fail with a clear reason.
+      metrics: { recordRun: () => undefined },
+      publishAlert: async (subject, message) => {
+        if (sns)
+          await sns.send(
+            new PublishCommand({ TopicArn: options.alertTopicArn, Subject: subject.slice(0, 100), Message: message }),
+          );
+        else process.stderr.write(`ALERT ${subject}\n${message}\n`);
+      },
+    };
+    const report = await runFlows({ group: options.group, flow_ids: options.flow }, deps, {
+      maxConcurrency: Number(options.concurrency),
+      progress: options.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+    });
+    const records = await Promise.all(
+      report.results.map(async (result) => {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: result.result_key }));
+        return JSON.parse((await object.Body?.transformToString('utf8')) ?? 'null') as RunRecord;
+      }),
+    );
+    if (options.json) process.stdout.write(`${JSON.stringify({ ...report, records }, null, 2)}\n`);
+    else process.stdout.write(formatRows(resultRows(records)));
+    return report.exitCode;
+  } finally {
+    await sftpPool.close();
+    s3.destroy();
+    sns?.destroy();
+  }
+}
+
+async function resultsCommand(options: ResultsOptions): Promise<number> {
+  const date = options.date ?? new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`--date wants YYYY-MM-DD, got ${date}`);
+  const { s3, bucket } = await openBucket(options);
+  try {
+    const records = await readResults(s3, bucket, date, options.flow);
+    if (options.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    else process.stdout.write(formatRows(resultRows(records)));
+    return 0;
+  } finally {
+    s3.destroy();
+  }
+}
+
+function report(body: () => Promise<number>): () => Promise<void> {
+  return async () => {
+    try {
+      process.exitCode = await body();
+    } catch (error) {
+      process.stderr.write(`${(error as Error).name}: ${(error as Error).message.split('\n')[0]}\n`);
+      process.exitCode = 2;
+    }
+  };
+}
+
+/** Registers `fileflow flows run` (under the existing `flows` command) and `fileflow results`. */
+export function register(program: Command): void {
+  const flows = program.commands.find((command) => command.name() === 'flows') ?? program.command('flows');
+  const run = withBucketOptions(
+    flows
+      .command('run')
+      .description(
+        'Run the flow-test harness (the same ASL as on AWS), print a result table; exit 1 when a flow misses its expect',
+      ),
+  )
+    .option('--group <name>', 'only the flows of this group (config/groups/<name>.json)')
+    .option('--flow <id...>', 'only these flows')
+    .option('--concurrency <n>', 'flows tested at once', '4')
+    .option('--alert-topic-arn <arn>', 'publish the aggregated alert to this SNS topic; default: print it on stderr')
+    .option('--json', 'print the verdicts and run records as JSON');
+  run.action((options: RunOptions) => report(() => flowsRunCommand(options))());
+
+  const results = withBucketOptions(
+    program.command('results').description('Show the harness results of a day: one row per run.json'),
+  )
+    .option('--date <YYYY-MM-DD>', 'the day (UTC); default today')
+    .option('--flow <id>', 'only this flow')
+    .option('--json', 'print the run records as JSON');
+  results.action((options: ResultsOptions) => report(() => resultsCommand(options))());
+}
