@@ -18,7 +18,7 @@ import {
   withTrackingTargetOptions,
   type TrackingTargetOptions,
 } from '../runtime/cli-support';
-import { placeholderIssues, resolveLocalPlaceholders } from '../runtime/local-placeholders';
+import { createLocalDirectories, placeholderIssues, resolveLocalPlaceholders } from '../runtime/local-placeholders';
 
 /** Thrown when some file is not a valid workflow definition; each line is `FILE: $.path: message`. */
 export class InvalidWorkflowFilesError extends Error {
@@ -47,6 +47,7 @@ export function register(program: Command): void {
         for (const definition of definitions) {
           const resolved = target.endpoints ? resolveLocalPlaceholders(definition, target.endpoints) : definition;
           stored.push(await target.repository.putWorkflow(resolved));
+          if (target.endpoints) await createLocalDirectories(resolved, target.endpoints);
         }
         printResult(options.json, stored, stored.map(workflowRow));
       } finally {

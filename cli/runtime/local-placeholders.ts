@@ -12,6 +12,7 @@
  * is checked like any other before it is resolved. Against AWS a placeholder
  * is refused: it names nothing there.
  */
+import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LOCAL_SFTP_SERVERS, type LocalEndpoints, type LocalSftpServerName } from './endpoints-file';
 
@@ -92,4 +93,35 @@ export function resolveLocalPlaceholders<T>(definition: T, endpoints: LocalEndpo
     });
   }
   return resolved;
+}
+
+/**
+ * Creates, under the local servers' roots, the directories a resolved
+ * definition reads from or delivers to. A partner's delivery directory exists
+ * on a real server (the copy engine creates only what lies below it); here the
+ * runtime owns the server's tree, so it makes them when the workflow is put.
+ */
+export async function createLocalDirectories(definition: unknown, endpoints: LocalEndpoints): Promise<void> {
+  const raw = definition as {
+    source?: { type?: unknown; endpointRef?: unknown };
+    sourcePrefix?: unknown;
+    targets?: RawTarget[];
+  };
+  const roots = LOCAL_SFTP_SERVERS.map((name) => endpoints.sftp[name].root);
+  const inside = (path: string) => roots.some((root) => path === root || path.startsWith(`${root}/`));
+  const directories: string[] = [];
+  for (const target of Array.isArray(raw.targets) ? raw.targets : []) {
+    if (target?.type === 'sftp' && typeof target.directory === 'string') directories.push(target.directory);
+  }
+  const ref = raw.source?.type === 'sftp' ? raw.source.endpointRef : undefined;
+  if (
+    typeof ref === 'string' &&
+    (LOCAL_SFTP_SERVERS as readonly string[]).includes(ref) &&
+    typeof raw.sourcePrefix === 'string'
+  ) {
+    directories.push(posix.join(endpoints.sftp[ref as LocalSftpServerName].root, raw.sourcePrefix));
+  }
+  for (const directory of directories.map((d) => posix.normalize(d)).filter(inside)) {
+    await mkdir(directory, { recursive: true });
+  }
 }

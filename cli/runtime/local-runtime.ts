@@ -51,6 +51,9 @@ export const LOCAL_TABLE_PREFIX = 'fileflow-local';
 /** File holding the pid of the process that runs the runtime. */
 export const RUNTIME_PID_FILE = 'runtime.pid';
 
+/** How often the local pipe looks at an otherwise quiet queue. */
+const PIPE_POLL_MS = 100;
+
 /** Region the local clients sign with (the servers accept any). */
 const LOCAL_REGION = 'us-east-1';
 
@@ -387,8 +390,9 @@ class EventLoop {
       void this.execute(input, 'object-created');
       this.queue.delete(message.receiptHandle);
     }
-    const next = this.queue.nextVisibleInMs();
-    if (next !== undefined && this.running.size < (this.options.maxConcurrentExecutions ?? 8)) this.schedulePipe(next);
+    // Like the AWS pipe, keep polling: messages also arrive without publish() (tests send raw ones).
+    const next = this.queue.nextVisibleInMs() ?? PIPE_POLL_MS;
+    this.schedulePipe(Math.min(next, PIPE_POLL_MS));
   }
 
   private schedulePipe(delayMs: number): void {
