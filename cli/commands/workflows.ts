@@ -18,7 +18,7 @@ import {
   withTrackingTargetOptions,
   type TrackingTargetOptions,
 } from '../runtime/cli-support';
-import { createLocalDirectories, placeholderIssues, resolveLocalPlaceholders } from '../runtime/local-placeholders';
+import { placeholderIssues, putLocalWorkflow } from '../runtime/local-placeholders';
 
 /** Thrown when some file is not a valid workflow definition; each line is `FILE: $.path: message`. */
 export class InvalidWorkflowFilesError extends Error {
@@ -45,9 +45,11 @@ export function register(program: Command): void {
       try {
         const stored: StoredWorkflow[] = [];
         for (const definition of definitions) {
-          const resolved = target.endpoints ? resolveLocalPlaceholders(definition, target.endpoints) : definition;
-          stored.push(await target.repository.putWorkflow(resolved));
-          if (target.endpoints) await createLocalDirectories(resolved, target.endpoints);
+          stored.push(
+            target.endpoints
+              ? await putLocalWorkflow(target.repository, definition, target.endpoints)
+              : await target.repository.putWorkflow(definition),
+          );
         }
         printResult(options.json, stored, stored.map(workflowRow));
       } finally {

@@ -14,6 +14,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
+import type { StoredWorkflow, TrackingRepository } from '../../functions/core/tracking/repository';
 import { LOCAL_SFTP_SERVERS, type LocalEndpoints, type LocalSftpServerName } from './endpoints-file';
 
 /** The prefix that marks a placeholder key file. */
@@ -124,4 +125,19 @@ export async function createLocalDirectories(definition: unknown, endpoints: Loc
   for (const directory of directories.map((d) => posix.normalize(d)).filter(inside)) {
     await mkdir(directory, { recursive: true });
   }
+}
+
+/**
+ * What `fileflow workflows put --local` does with one definition: resolve its
+ * placeholders, store it (validated by the repository), create its local directories.
+ */
+export async function putLocalWorkflow(
+  repository: TrackingRepository,
+  definition: unknown,
+  endpoints: LocalEndpoints,
+): Promise<StoredWorkflow> {
+  const resolved = resolveLocalPlaceholders(definition, endpoints);
+  const stored = await repository.putWorkflow(resolved);
+  await createLocalDirectories(resolved, endpoints);
+  return stored;
 }

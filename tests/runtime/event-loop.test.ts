@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { expect } from 'chai';
 import { s3ClientFor } from '../../cli/local/s3-server';
 import { startLocalRuntime, type LocalRuntime } from '../../cli/runtime/local-runtime';
-import { createLocalDirectories, resolveLocalPlaceholders } from '../../cli/runtime/local-placeholders';
+import { putLocalWorkflow, resolveLocalPlaceholders } from '../../cli/runtime/local-placeholders';
 import type { WorkflowDefinitionInput } from '../../functions/core/tracking/records';
 import { sha256Of } from '../fixtures/files';
 import { fileflow, SAMPLE_WORKFLOWS_DIR } from './helpers';
@@ -45,11 +45,7 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
   });
 
   /** What `fileflow workflows put --local` does with a definition. */
-  const putLocally = async (definition: unknown) => {
-    const resolved = resolveLocalPlaceholders(definition, runtime.endpoints);
-    await runtime.repository.putWorkflow(resolved);
-    await createLocalDirectories(resolved, runtime.endpoints);
-  };
+  const putLocally = (definition: unknown) => putLocalWorkflow(runtime.repository, definition, runtime.endpoints);
   const land = async (key: string, bytes: Buffer) =>
     s3.send(new PutObjectCommand({ Bucket: runtime.endpoints.s3.buckets.landing, Key: key, Body: bytes }));
   const targetSha256 = async (key: string) => {
