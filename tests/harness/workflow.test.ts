@@ -114,7 +114,7 @@ describe('GIVEN the harness workflow built with the asl builder', () => {
         buildHarnessDefinition(localHarnessResources(CONFIG_BUCKET)).toAsl(),
         {},
         { handlers },
-      )) as {
+      )) as unknown as {
         results: RecordedRun[];
       };
       result = output.results[0]!;
