@@ -189,3 +189,32 @@ describe('fileflow local up|down and workflows put|list (command line)', functio
     expect(again.stdout).to.contain('no local runtime');
   });
 });
+
+describe('fileflow local down after the runtime died (command line)', function () {
+  this.timeout(120_000);
+
+  it('GIVEN a detached runtime killed with SIGKILL WHEN `local down` runs THEN it stops each server recorded in endpoints.json, and nothing else', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'fileflow-local-kill-'));
+    const dir = join(scratch, 'local');
+    try {
+      const up = await fileflow('local', 'up', '--detach', '--json', '--dir', dir);
+      expect(up.code, up.stderr).to.equal(0);
+      const endpoints = localEndpointsSchema.parse(JSON.parse(up.stdout));
+      process.kill(endpoints.runtimePid, 'SIGKILL');
+      const servers = serverProcesses(endpoints);
+      for (const server of servers)
+        expect(isRunning(server.pid, server.marker), `${server.name} outlives the runtime`).to.equal(true);
+
+      const down = await fileflow('local', 'down', '--dir', dir, '--json');
+
+      expect(down.code, down.stderr).to.equal(0);
+      const stopped = (JSON.parse(down.stdout) as { stopped: { name: string }[] }).stopped.map((s) => s.name);
+      expect(stopped).to.have.members(['s3', 'sftp source', 'sftp target']);
+      for (const server of servers) expect(isRunning(server.pid, server.marker), server.name).to.equal(false);
+      expect(existsSync(join(dir, 'endpoints.json'))).to.equal(false);
+    } finally {
+      if (existsSync(join(dir, 'endpoints.json'))) await fileflow('local', 'down', '--dir', dir);
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
