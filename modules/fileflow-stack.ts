@@ -1,8 +1,8 @@
 /**
  * One Terraform stack per environment: the AWS provider pinned to the environment's
- * account and region, its state backend, default tags, and the resources every
- * fileflow module shares (the alarm topic). The policy pack checks every resource at synth:
- * a violation fails synth with the rule id and the construct path.
+ * account and region, its state backend, default tags, the resources every fileflow
+ * module shares (the alarm topic) and the transfer pipeline. The policy pack checks every
+ * resource at synth: a violation fails synth with the rule id and the construct path.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/config';
 import { AlarmTopic } from './alarm-topic';
 import { applyPolicyPack } from './policy';
+import { TransferPipeline } from './transfer-pipeline';
 
 /** A deployable fileflow environment. */
 export class FileflowStack extends TerraformStack {
@@ -17,6 +18,8 @@ export class FileflowStack extends TerraformStack {
   public readonly config: EnvironmentConfig;
   /** Where alarms of every module in this stack are sent. */
   public readonly alarms: AlarmTopic;
+  /** Landing zone to targets: the environment's transfer pipeline. */
+  public readonly pipeline: TransferPipeline;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, stackIdFor(config));
@@ -34,6 +37,11 @@ export class FileflowStack extends TerraformStack {
     this.alarms = new AlarmTopic(this, 'alarms', {
       name: `${config.namePrefix}-alarms`,
       email: config.alarmEmail,
+    });
+    this.pipeline = new TransferPipeline(this, 'transfer-pipeline', {
+      namePrefix: config.namePrefix,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopicArn: this.alarms.topic.arn,
     });
   }
 }

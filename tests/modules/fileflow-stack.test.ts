@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import { Testing } from 'cdktf';
 import { ENVIRONMENTS } from '../../environments';
 import { FileflowStack, stackIdFor } from '../../modules/fileflow-stack';
-import { onlyResource, synthJson, testApp } from '../helpers/cdktf';
+import { TRANSFER_HANDLERS } from '../../modules/transfer-pipeline';
+import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
+
+/** Logical id of the environment's alarm topic. */
+function alarmTopicId(synth: SynthesizedStack): string | undefined {
+  return Object.entries(resourcesOf(synth, 'aws_sns_topic')).find(
+    ([, topic]) => topic.name === 'fileflow-test-alarms',
+  )?.[0];
+}
 
 describe('FileflowStack', () => {
   describe('GIVEN the test environment (S3 backend)', () => {
@@ -31,7 +39,12 @@ describe('FileflowStack', () => {
     });
 
     it('THEN alarms go to a KMS-encrypted topic with the e-mail subscribed', () => {
-      expect(onlyResource(synth, 'aws_sns_topic')).to.include({
+      const topics = Object.values(resourcesOf(synth, 'aws_sns_topic'));
+      expect(topics.map((topic) => topic.name)).to.have.members([
+        'fileflow-test-alarms',
+        'fileflow-test-transfer-notifications',
+      ]);
+      expect(topics.find((topic) => topic.name === 'fileflow-test-alarms')).to.include({
         name: 'fileflow-test-alarms',
         kms_master_key_id: 'alias/aws/sns',
       });
@@ -39,6 +52,15 @@ describe('FileflowStack', () => {
         protocol: 'email',
         endpoint: 'fileflow-test-alarms@example.com',
       });
+    });
+
+    it('THEN the transfer pipeline is named after the environment and alarms the alarm topic', () => {
+      const functions = Object.values(resourcesOf(synth, 'aws_lambda_function')).map((fn) => fn.function_name);
+      expect(functions).to.have.members(Object.values(TRANSFER_HANDLERS).map((file) => `fileflow-test-${file}`));
+      expect(onlyResource(synth, 'aws_sfn_state_machine')).to.include({ name: 'fileflow-test-transfer' });
+      for (const alarm of Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm'))) {
+        expect(alarm.alarm_actions).to.deep.equal([`\${aws_sns_topic.${alarmTopicId(synth)}.arn}`]);
+      }
     });
   });
 
