@@ -235,7 +235,11 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
       configBucket: bucket,
       configPrefix: prefix,
       sftpPool,
-      // Lambda invoke and pipeline pulls have no stand-in here: such flows fail with a clear reason.
+      // The local runtime's pull poller scans every source on its own tick (1 s), so a pull
+      // flow needs no request there. On AWS the pollers run on their schedule too, but
+      // nothing here can ask them to hurry. Lambda invoke has no local stand-in: such
+      // flows fail with TriggerUnavailableError.
+      requestPull: options.local ? async () => undefined : undefined,
       metrics: { recordRun: () => undefined },
       publishAlert: async (subject, message) => {
         if (sns)
