@@ -43,8 +43,7 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /**
  * Clients for the AWS runtime. SDK clients are created without network calls, so a
- * handler pays only for the ones it uses. `pull` flows have no AWS-side requester yet:
- * the pipeline's pollers run on their own schedule (see the harness report).
+ * handler pays only for the ones it uses.
  */
 export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps {
   const lambda = new LambdaClient({});
@@ -65,6 +64,9 @@ export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps 
         }),
       );
     },
+    // The pipeline's pollers run on their own schedule and cannot be hurried from here:
+    // a pull flow's SLO must cover one poll interval.
+    requestPull: async () => undefined,
     metrics: emfMetrics(),
     publishAlert: async (subject, message) => {
       // SNS subjects: at most 100 printable ASCII characters.
