@@ -18,9 +18,8 @@ import type { Command } from 'commander';
 import { createEndpoint } from '../../functions/core/endpoints';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 import type { StatusRecord } from '../../functions/core/tracking/records';
-import { s3ClientFor } from '../local/s3-server';
 import { action, formatTable } from '../runtime/cli-support';
-import { startLocalRuntime, type LocalRuntime } from '../runtime/local-runtime';
+import { localS3Client, startLocalRuntime, type LocalRuntime } from '../runtime/local-runtime';
 import { putLocalWorkflow } from '../runtime/local-placeholders';
 import { localSftpLocation } from '../runtime/pull-poller';
 
@@ -143,7 +142,7 @@ export async function runDemo(options: { readonly dir?: string } = {}): Promise<
 /** Drops every sample (landing bucket over S3, source server over SFTP); returns each one's SHA-256. */
 async function dropSamples(runtime: LocalRuntime): Promise<Map<string, string>> {
   const { s3: s3Endpoint, sftp } = runtime.endpoints;
-  const s3 = s3ClientFor(s3Endpoint.endpoint, s3Endpoint);
+  const s3 = localS3Client(runtime.endpoints);
   const sftpPool = new SftpSessionPool({ idleMs: 500 });
   const hashes = new Map<string, string>();
   try {

@@ -13,7 +13,7 @@ import { localDocumentClient } from '../local/dynamodb';
 import { readLocalEndpoints, type LocalEndpoints } from './endpoints-file';
 
 /** The environment variable naming the deployment whose tables the AWS mode reads (`fileflow-dev`, …). */
-export const NAME_PREFIX_VARIABLE = 'FILEFLOW_NAME_PREFIX';
+const NAME_PREFIX_VARIABLE = 'FILEFLOW_NAME_PREFIX';
 
 /** Options every tracking command takes. */
 export interface TrackingTargetOptions {
@@ -95,7 +95,7 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<void>)
 }
 
 /** `Name: first line of the message`. */
-export function errorLine(error: unknown): string {
+function errorLine(error: unknown): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
   const code = (error as { code?: unknown }).code;
   const name = typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : error.name;

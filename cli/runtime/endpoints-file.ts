@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Default home of the local runtime, relative to the working directory. */
-export const DEFAULT_LOCAL_DIR = '.fileflow/local';
+const DEFAULT_LOCAL_DIR = '.fileflow/local';
 
 /** The environment variable that moves the local runtime's home (used by `--local` commands and `local up|down`). */
-export const LOCAL_DIR_VARIABLE = 'FILEFLOW_LOCAL_DIR';
+const LOCAL_DIR_VARIABLE = 'FILEFLOW_LOCAL_DIR';
 
 /** File name of the endpoints file inside the runtime directory. */
 export const ENDPOINTS_FILE = 'endpoints.json';

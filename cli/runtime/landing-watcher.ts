@@ -36,7 +36,7 @@ export interface ObjectCreatedEvent {
 }
 
 /** The account id local events carry (no AWS account is involved). */
-export const LOCAL_ACCOUNT_ID = '000000000000';
+const LOCAL_ACCOUNT_ID = '000000000000';
 
 /** What a listing tells about one object. */
 export interface ListedObject {

@@ -18,7 +18,7 @@ import type { StoredWorkflow, TrackingRepository } from '../../functions/core/tr
 import { LOCAL_SFTP_SERVERS, type LocalEndpoints, type LocalSftpServerName } from './endpoints-file';
 
 /** The prefix that marks a placeholder key file. */
-export const LOCAL_PLACEHOLDER_PREFIX = 'local:';
+const LOCAL_PLACEHOLDER_PREFIX = 'local:';
 
 /** One placeholder that cannot be resolved, with the JSON path of the field. */
 export interface PlaceholderIssue {

@@ -2,15 +2,15 @@
  * The local runtime: the transfer pipeline of AWS on loopback servers, so a
  * user tries a workflow before deploying it.
  *
- * | AWS                                   | here                                                   |
- * |---------------------------------------|--------------------------------------------------------|
- * | S3 landing + targets buckets          | s3rver (child process)                                 |
- * | DynamoDB tracking tables              | dynalite in this process, tables from the same specs   |
- * | partner SFTP servers                  | two OpenSSH sshd: `source` (pulled from), `target`     |
- * | S3 → EventBridge `Object Created`     | {@link LandingWatcher}: listing with a seen-set        |
- * | rule → SQS (DLQ) → Pipe → StartExecution | {@link LocalQueue} drained by the local pipe below     |
- * | Standard state machine                | the same ASL in aws-local-stepfunctions, same handler cores |
- * | pull poller on a schedule             | {@link PullPoller} every `pollIntervalMs`              |
+ * | AWS                                      | here                                                        |
+ * |------------------------------------------|-------------------------------------------------------------|
+ * | S3 landing + targets buckets             | s3rver (child process)                                      |
+ * | DynamoDB tracking tables                 | dynalite in this process, tables from the same specs        |
+ * | partner SFTP servers                     | two OpenSSH sshd: `source` (pulled from), `target`          |
+ * | S3 → EventBridge `Object Created`        | {@link LandingWatcher}: listing with a seen-set             |
+ * | rule → SQS (DLQ) → Pipe → StartExecution | {@link LocalQueue} drained by the local pipe below          |
+ * | Standard state machine                   | the same ASL in aws-local-stepfunctions, same handler cores |
+ * | pull poller on a schedule                | {@link PullPoller} every `pollIntervalMs`                   |
  *
  * Everything the runtime starts is stopped by `stop()`; `endpoints.json`
  * tells other processes where the servers are.
@@ -43,10 +43,10 @@ import { Ticker } from './ticker';
 import { createLocalTransferWorkflow } from './transfer-workflow';
 
 /** Bucket names of the local runtime; fixed, so sample workflows can name them. */
-export const LOCAL_BUCKETS = { landing: 'fileflow-local-landing', targets: 'fileflow-local-targets' } as const;
+const LOCAL_BUCKETS = { landing: 'fileflow-local-landing', targets: 'fileflow-local-targets' } as const;
 
 /** Table name prefix of the local runtime: tables are `fileflow-local-<suffix>`. */
-export const LOCAL_TABLE_PREFIX = 'fileflow-local';
+const LOCAL_TABLE_PREFIX = 'fileflow-local';
 
 /** File holding the pid of the process that runs the runtime. */
 export const RUNTIME_PID_FILE = 'runtime.pid';
@@ -61,7 +61,7 @@ const LOCAL_REGION = 'us-east-1';
 const LANDING_KEY = /^(?:inbound|from-sftp)\/[^/]+\/./;
 
 /** What starts an execution. */
-export type ExecutionTrigger = 'object-created' | 'pull' | 'redrive';
+export type ExecutionTrigger = 'object-created' | 'pull';
 
 /** One execution of the transfer workflow, as observed by the runtime. */
 export interface ExecutionRecord {
@@ -78,8 +78,6 @@ export interface ExecutionRecord {
 
 /** What the transfer wiring gets to build the workflow's handlers on. */
 export interface LocalRuntimeContext {
-  /** Lets go of the clients and SFTP sessions. */
-  close(): Promise<void>;
   readonly endpoints: LocalEndpoints;
   readonly repository: TrackingRepository;
   readonly dynamo: DynamoDBDocumentClient;
@@ -87,6 +85,8 @@ export interface LocalRuntimeContext {
   readonly sftpPool: SftpSessionPool;
   /** The SFTP server an `endpointRef` names (`source`, `target`), or `undefined`. */
   resolveEndpointRef(endpointRef: string): LocalSftpServer | undefined;
+  /** Lets go of the clients and SFTP sessions. */
+  close(): Promise<void>;
 }
 
 /** The transfer workflow as the runtime drives it: the same ASL, the same handler cores. */
@@ -137,8 +137,6 @@ export interface LocalRuntime {
   readonly repository: TrackingRepository;
   /** Puts an `Object Created` event on the local bus, as S3 does on AWS (tests use it to deliver an event twice). */
   publish(event: ObjectCreatedEvent): void;
-  /** Starts an execution directly (as StartExecution would) and resolves with its record once it ended. */
-  execute(input: JsonValue, trigger: ExecutionTrigger): Promise<ExecutionRecord>;
   /**
    * Resolves once nothing is left to do: a landing scan and a pull poll that
    * started after the call found nothing new, no file waits for its second
@@ -207,7 +205,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       s3: {
         endpoint: s3Server.endpoint,
         region: LOCAL_REGION,
-        ...S3RVER_CREDENTIALS,
+        // Copied field by field: the SDK marks credential objects it was given (`$source`).
+        accessKeyId: S3RVER_CREDENTIALS.accessKeyId,
+        secretAccessKey: S3RVER_CREDENTIALS.secretAccessKey,
         pid: childPid(s3rverMarker(dir)),
         buckets: { ...LOCAL_BUCKETS },
       },
@@ -244,7 +244,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queue: loop.queue,
       repository: context.repository,
       publish: (event) => loop.publish(event),
-      execute: (input, trigger) => loop.execute(input, trigger),
       idle: (timeoutMs) => loop.idle(timeoutMs),
       stop: () => (stopping ??= stopAll()),
     };
@@ -449,10 +448,7 @@ function sshdMarker(dir: string, name: LocalSftpServerName): string {
  * and what a `--local` command that runs an execution itself (`redrive`) uses.
  */
 export function openRuntimeContext(endpoints: LocalEndpoints): LocalRuntimeContext {
-  const s3 = s3ClientFor(endpoints.s3.endpoint, {
-    accessKeyId: endpoints.s3.accessKeyId,
-    secretAccessKey: endpoints.s3.secretAccessKey,
-  });
+  const s3 = localS3Client(endpoints);
   const dynamo = localDocumentClient(endpoints.dynamodb.endpoint);
   const sftpPool = new SftpSessionPool({ idleMs: 2000 });
   return {
@@ -472,6 +468,15 @@ export function openRuntimeContext(endpoints: LocalEndpoints): LocalRuntimeConte
       dynamo.destroy();
     },
   };
+}
+
+/**
+ * An S3 client for the runtime's s3rver. The credentials are a fresh object:
+ * the SDK writes a `$source` mark into the credential object it is given.
+ */
+export function localS3Client(endpoints: LocalEndpoints): S3Client {
+  const { accessKeyId, secretAccessKey } = endpoints.s3;
+  return s3ClientFor(endpoints.s3.endpoint, { accessKeyId, secretAccessKey });
 }
 
 /** The pid of the server this process started whose command line names `marker` (its directory). */

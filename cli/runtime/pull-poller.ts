@@ -40,7 +40,7 @@ export interface PullPollerOptions {
 }
 
 /** The customer a pull workflow works for: its `customerId` tag, else the last folder of its source directory. */
-export function pullCustomerId(workflow: WorkflowDefinition): string {
+function pullCustomerId(workflow: WorkflowDefinition): string {
   const tagged = workflow.tags.customerId;
   if (tagged) return tagged;
   const folders = workflow.sourcePrefix.split('/').filter(Boolean);

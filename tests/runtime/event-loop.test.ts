@@ -6,8 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { s3ClientFor } from '../../cli/local/s3-server';
-import { startLocalRuntime, type LocalRuntime } from '../../cli/runtime/local-runtime';
+import { localS3Client, startLocalRuntime, type LocalRuntime } from '../../cli/runtime/local-runtime';
 import { putLocalWorkflow, resolveLocalPlaceholders } from '../../cli/runtime/local-placeholders';
 import type { WorkflowDefinitionInput } from '../../functions/core/tracking/records';
 import { sha256Of } from '../fixtures/files';
@@ -31,7 +30,7 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
       redeliveryDelayMs: 20,
       onError: () => undefined,
     });
-    s3 = s3ClientFor(runtime.endpoints.s3.endpoint, runtime.endpoints.s3);
+    s3 = localS3Client(runtime.endpoints);
     for (const file of (await readdir(SAMPLE_WORKFLOWS_DIR)).filter((f) => f.endsWith('.json'))) {
       const definition = JSON.parse(await readFile(join(SAMPLE_WORKFLOWS_DIR, file), 'utf8')) as unknown;
       await putLocally(definition);
