@@ -20,6 +20,7 @@ import type { HarnessInput } from '../../functions/core/harness/list';
 import type { RecordedRun, RunRecord } from '../../functions/core/harness/record';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 import { s3ClientFor } from '../local/s3-server';
+import { formatTable } from '../runtime/cli-support';
 
 /** The config bucket `flows run --local` and `results --local` use unless told otherwise. */
 export const LOCAL_CONFIG_BUCKET = 'fileflow-local-config';
@@ -147,19 +148,6 @@ export async function readResults(s3: S3Client, bucket: string, date: string, fl
   return records.sort((a, b) => a.started_at.localeCompare(b.started_at) || a.flow_id.localeCompare(b.flow_id));
 }
 
-/** An aligned text table; `(none)` when empty. */
-export function formatRows(rows: readonly Record<string, string>[]): string {
-  if (rows.length === 0) return '(none)\n';
-  const columns = Object.keys(rows[0]!);
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => row[column]!.length)));
-  const line = (values: string[]) =>
-    values
-      .map((value, i) => value.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((row) => line(columns.map((c) => row[c]!)))].join('\n')}\n`;
-}
-
 function expectation(expect: RunRecord['expect']): string {
   if (!expect) return '?';
   return expect.outcome === 'SUCCESS' ? 'SUCCESS' : `FAILURE ${expect.reason}`;
@@ -260,7 +248,7 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
       }),
     );
     if (options.json) process.stdout.write(`${JSON.stringify({ ...report, records }, null, 2)}\n`);
-    else process.stdout.write(formatRows(resultRows(records)));
+    else process.stdout.write(formatTable(resultRows(records)));
     return report.exitCode;
   } finally {
     await sftpPool.close();
@@ -276,7 +264,7 @@ async function resultsCommand(options: ResultsOptions): Promise<number> {
   try {
     const records = await readResults(s3, bucket, date, options.flow);
     if (options.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
-    else process.stdout.write(formatRows(resultRows(records)));
+    else process.stdout.write(formatTable(resultRows(records)));
     return 0;
   } finally {
     s3.destroy();
