@@ -5,8 +5,8 @@ import { register as registerFlows } from './flows';
 import { register as registerHarness } from './harness';
 import { register as registerLocal } from './local';
 import { register as registerRedrive } from './redrive';
-import { register as registerStart } from './start';
 import { register as registerStatus } from './status';
+import { register as registerSynth } from './synth';
 import { register as registerWorkflows } from './workflows';
 
 /** Adds every sub-command to the program; one line per command module. */
@@ -17,7 +17,7 @@ export function registerCommands(program: Command): void {
   registerHarness(program);
   registerLocal(program);
   registerRedrive(program);
-  registerStart(program);
   registerStatus(program);
+  registerSynth(program);
   registerWorkflows(program);
 }

@@ -1,6 +1,6 @@
 /**
- * `fileflow start`: the main job on local defaults. Until the local runtime lands it
- * synthesizes every environment and prints what it wrote.
+ * `fileflow synth`: synthesizes every environment as `cdktf synth` would and prints what
+ * it wrote, one row per stack.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
-/** One synthesized stack, as `start` reports it. */
+/** One synthesized stack, as `synth` reports it. */
 export interface SynthesizedStackSummary {
   readonly stack: string;
   readonly file: string;
@@ -17,7 +17,7 @@ export interface SynthesizedStackSummary {
   readonly backend: string;
 }
 
-/** Runs `main.ts` as `cdktf synth` would and summarizes `cdktf.out`. */
+/** Runs `main.ts` as `cdktf synth` would and summarizes what it wrote. */
 export function synthesizeAll(outdir = join(REPO_ROOT, 'cdktf.out')): SynthesizedStackSummary[] {
   execFileSync(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: REPO_ROOT,
@@ -41,14 +41,15 @@ export function synthesizeAll(outdir = join(REPO_ROOT, 'cdktf.out')): Synthesize
   });
 }
 
-/** Adds `start` to the program. */
+/** Adds `synth` to the program. */
 export function register(program: Command): void {
   program
-    .command('start')
-    .description('Run the main job on local defaults: synthesize every environment and show what was written')
+    .command('synth')
+    .description('Synthesize every environment to cdktf.out/ and show what was written')
     .option('--json', 'print the summary as JSON')
-    .action((options: { json?: boolean }) => {
-      const stacks = synthesizeAll();
+    .option('--outdir <dir>', 'where to write the stacks', 'cdktf.out')
+    .action((options: { json?: boolean; outdir: string }) => {
+      const stacks = synthesizeAll(resolve(options.outdir));
       if (options.json) {
         process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
         return;
