@@ -24,7 +24,7 @@ import {
 import { redriveLocally } from '../runtime/local-redrive';
 
 /** Environment variable naming the transfer state machine for AWS re-drives. */
-export const STATE_MACHINE_ARN_VARIABLE = 'FILEFLOW_TRANSFER_STATE_MACHINE_ARN';
+const STATE_MACHINE_ARN_VARIABLE = 'FILEFLOW_TRANSFER_STATE_MACHINE_ARN';
 
 interface RedriveOptions extends TrackingTargetOptions {
   readonly stateMachineArn?: string;
