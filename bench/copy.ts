@@ -17,6 +17,7 @@ import { s3ClientFor, S3RVER_CREDENTIALS, startS3Server } from '../cli/local/s3-
 import { startSshd } from '../cli/local/sshd';
 
 const REPO_ROOT = resolve(__dirname, '..');
+const CLI = join(REPO_ROOT, 'bin', 'fileflow.cjs');
 const MIB = 1024 * 1024;
 
 /** One measured command. */
@@ -45,6 +46,36 @@ interface Timed {
   readonly seconds: number;
   readonly peakRssKib: number;
   readonly stdout: string;
+}
+
+/**
+ * Each figure's median over several runs of {@link benchCopy}, row by row; the ratio to
+ * rclone is recomputed from the medians.
+ */
+export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTiming[] {
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const rows = runs[0]!.map((first, index) => {
+    const same = runs.map((run) => run[index]!);
+    const engine = same.flatMap((row) => (row.engineMibPerSecond !== undefined ? [row.engineMibPerSecond] : []));
+    return {
+      path: first.path,
+      tool: first.tool,
+      mib: first.mib,
+      mibPerSecond: Math.round(median(same.map((row) => row.mibPerSecond)) * 10) / 10,
+      ...(engine.length > 0 ? { engineMibPerSecond: Math.round(median(engine) * 10) / 10 } : {}),
+      peakRssMib: Math.round(median(same.map((row) => row.peakRssMib)) * 10) / 10,
+    } as CopyTiming;
+  });
+  return rows.map((row) => {
+    const rclone = rows.find((other) => other.path === row.path && other.tool === 'rclone');
+    return row.tool === 'fileflow' && rclone
+      ? { ...row, ratioToRclone: Math.round((row.mibPerSecond / rclone.mibPerSecond) * 100) / 100 }
+      : row;
+  });
 }
 
 /** Runs a command under GNU time; rejects with its stderr when it fails. */
@@ -123,10 +154,10 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
   };
 
   const fileflowCopy = async (src: string, dst: string, expectedSha256: string) => {
+    // Executed as the installed `fileflow` command is, so its shebang's Node flags apply.
     const run = await timed(
-      process.execPath,
+      CLI,
       [
-        'bin/fileflow.cjs',
         'copy',
         src,
         dst,
@@ -194,6 +225,8 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
       return timing;
     };
 
+    // The CLI bundles itself on first use after a source change; build it before timing.
+    await timed(CLI, ['copy', '--help']);
     const { local, sha256 } = await seed(mib);
     const name = `payload-${mib}.bin`;
     // OpenSSH reference, and the SFTP source file for the SFTP-sourced paths.
@@ -260,6 +293,20 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         size,
         await fileflowCopy(sftpUri(sizeName), `s3://bench-dst/${sizeName}`, seeded.sha256),
       );
+      row(
+        `SFTP → SFTP (memory)`,
+        'fileflow',
+        size,
+        await fileflowCopy(sftpUri(sizeName), sftpUri(`copy-${sizeName}`), seeded.sha256),
+      );
+      row(
+        `S3 → S3 (memory)`,
+        'fileflow',
+        size,
+        await fileflowCopy(`s3://bench-src/${sizeName}`, `s3://bench-dst/copy-${sizeName}`, seeded.sha256),
+      );
+      await rm(join(sftpDir, sizeName), { force: true });
+      await rm(join(sftpDir, `copy-${sizeName}`), { force: true });
       await rm(seeded.local, { force: true });
     }
     return results;

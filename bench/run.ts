@@ -1,15 +1,21 @@
 /**
- * `npm run bench [-- --json] [-- synth|copy …] [-- --mib N]`: the product's speed and memory
- * figures. Not a test: nothing here asserts on time.
+ * `npm run bench [-- --json] [-- synth|copy …] [-- --mib N] [-- --runs N]`: the product's speed
+ * and memory figures; with `--runs`, the copy bench is repeated and each figure is the median
+ * over the runs (the machine is shared and single runs are noisy). Not a test: nothing here
+ * asserts on time.
  */
-import { benchCopy } from './copy';
+import { benchCopy, medianTimings, type CopyTiming } from './copy';
 import { benchSynth } from './synth';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const mibArg = args.indexOf('--mib');
-const mib = mibArg >= 0 ? Number(args[mibArg + 1]) : undefined;
-const sections = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--mib');
+const valueOf = (flag: string): number | undefined => {
+  const index = args.indexOf(flag);
+  return index >= 0 ? Number(args[index + 1]) : undefined;
+};
+const mib = valueOf('--mib');
+const runs = valueOf('--runs') ?? 1;
+const sections = args.filter((arg, i) => !arg.startsWith('--') && !['--mib', '--runs'].includes(args[i - 1]!));
 const wants = (name: string): boolean => sections.length === 0 || sections.includes(name);
 
 async function main(): Promise<void> {
@@ -22,9 +28,11 @@ async function main(): Promise<void> {
     }
   }
   if (wants('copy')) {
-    report.copy = await benchCopy(mib ? { mib, rssMib: [] } : {});
+    const all: CopyTiming[][] = [];
+    for (let run = 0; run < runs; run++) all.push(await benchCopy(mib ? { mib, rssMib: [] } : {}));
+    report.copy = medianTimings(all);
     if (!json) {
-      console.log('Copy on loopback (wall time of each command, process start included)');
+      console.log(`Copy on loopback (wall time of each command, process start included; median of ${runs})`);
       console.table(report.copy);
     }
   }
