@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -11,22 +12,63 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { classifyError, TransferError } from '../../functions/core/errors';
 import { resolveUnder } from '../../functions/core/paths';
+import { uploadMultipart } from '../../functions/core/s3/multipart-upload';
 import { copyObjectServerSide } from '../../functions/core/s3/server-side-copy';
 import { hostKeyRefusal, openSshFingerprint } from '../../functions/core/sftp/host-key';
 
 describe('classifyError: raw SDK, ssh2 and socket errors become typed transfer errors', () => {
   const cases: [string, unknown, string, boolean][] = [
-    ['an S3 NoSuchKey', Object.assign(new Error('gone'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }), 'NOT_FOUND', false],
-    ['an S3 AccessDenied', Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }), 'ACCESS_DENIED', false],
-    ['an S3 SlowDown', Object.assign(new Error('slow'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }), 'THROTTLED', true],
-    ['an S3 InternalError', Object.assign(new Error('oops'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }), 'SERVER_ERROR', true],
-    ['a bad S3 signature', Object.assign(new Error('sig'), { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } }), 'AUTH_FAILED', false],
+    [
+      'an S3 NoSuchKey',
+      Object.assign(new Error('gone'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
+      'NOT_FOUND',
+      false,
+    ],
+    [
+      'an S3 AccessDenied',
+      Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+      'ACCESS_DENIED',
+      false,
+    ],
+    [
+      'an S3 SlowDown',
+      Object.assign(new Error('slow'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+      'THROTTLED',
+      true,
+    ],
+    [
+      'an S3 InternalError',
+      Object.assign(new Error('oops'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
+      'SERVER_ERROR',
+      true,
+    ],
+    [
+      'a bad S3 signature',
+      Object.assign(new Error('sig'), { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } }),
+      'AUTH_FAILED',
+      false,
+    ],
     ['an SDK TimeoutError', Object.assign(new Error('slow socket'), { name: 'TimeoutError' }), 'TIMEOUT', true],
-    ['ssh2 authentication failure', Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), 'AUTH_FAILED', false],
-    ['ssh2 handshake timeout', Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), 'TIMEOUT', true],
+    [
+      'ssh2 authentication failure',
+      Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }),
+      'AUTH_FAILED',
+      false,
+    ],
+    [
+      'ssh2 handshake timeout',
+      Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
+      'TIMEOUT',
+      true,
+    ],
     ['ssh2 host verification failure', new Error('Host denied (verification failed)'), 'HOST_KEY_MISMATCH', false],
     ['an SFTP NO_SUCH_FILE status', Object.assign(new Error('No such file'), { code: 2 }), 'NOT_FOUND', false],
-    ['an SFTP PERMISSION_DENIED status', Object.assign(new Error('Permission denied'), { code: 3 }), 'ACCESS_DENIED', false],
+    [
+      'an SFTP PERMISSION_DENIED status',
+      Object.assign(new Error('Permission denied'), { code: 3 }),
+      'ACCESS_DENIED',
+      false,
+    ],
     ['ssh2 losing the channel', new Error('No response from server'), 'CONNECTION_LOST', true],
     ['a reset socket', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'CONNECTION_LOST', true],
     ['something unknown', new Error('what'), 'UNKNOWN', false],
@@ -63,7 +105,9 @@ describe('host key pinning', () => {
 
   it('GIVEN a raw key WHEN fingerprinted THEN it has the OpenSSH SHA256:<unpadded base64> form', () => {
     const key = rawKey();
-    expect(openSshFingerprint(key)).to.equal(`SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`);
+    expect(openSshFingerprint(key)).to.equal(
+      `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`,
+    );
     expect(openSshFingerprint(key)).to.match(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
 
@@ -81,9 +125,11 @@ describe('host key pinning', () => {
 describe('copyObjectServerSide: S3 copies stay inside S3', () => {
   const client = (fail?: (command: unknown) => boolean) => {
     const send = sinon.stub().callsFake(async (command: unknown) => {
-      if (fail?.(command)) throw Object.assign(new Error('boom'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      if (fail?.(command))
+        throw Object.assign(new Error('boom'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
       if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'u-1' };
-      if (command instanceof UploadPartCopyCommand) return { CopyPartResult: { ETag: `"etag-${command.input.PartNumber}"` } };
+      if (command instanceof UploadPartCopyCommand)
+        return { CopyPartResult: { ETag: `"etag-${command.input.PartNumber}"` } };
       return {};
     });
     return { send } as unknown as S3Client & { send: sinon.SinonStub };
@@ -92,7 +138,12 @@ describe('copyObjectServerSide: S3 copies stay inside S3', () => {
     from: { bucket: 'src', key: 'in/a b.bin' },
     to: { bucket: 'dst', key: 'out/a.bin' },
     size,
-    attributes: { Metadata: { sha256: 'f'.repeat(64) }, ContentType: 'text/csv', ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: 'key-1' },
+    attributes: {
+      Metadata: { sha256: 'f'.repeat(64) },
+      ContentType: 'text/csv',
+      ServerSideEncryption: 'aws:kms' as const,
+      SSEKMSKeyId: 'key-1',
+    },
   });
 
   it('GIVEN an object under the single-copy limit WHEN copied THEN one CopyObject REPLACEs metadata and applies the KMS key', async () => {
@@ -100,7 +151,12 @@ describe('copyObjectServerSide: S3 copies stay inside S3', () => {
     await copyObjectServerSide(s3, request(1000));
     expect(s3.send.callCount).to.equal(1);
     const input = (s3.send.firstCall.args[0] as CopyObjectCommand).input;
-    expect(input).to.include({ CopySource: 'src/in/a%20b.bin', MetadataDirective: 'REPLACE', SSEKMSKeyId: 'key-1', ContentType: 'text/csv' });
+    expect(input).to.include({
+      CopySource: 'src/in/a%20b.bin',
+      MetadataDirective: 'REPLACE',
+      SSEKMSKeyId: 'key-1',
+      ContentType: 'text/csv',
+    });
     expect(input.Metadata).to.deep.equal({ sha256: 'f'.repeat(64) });
   });
 
@@ -108,9 +164,13 @@ describe('copyObjectServerSide: S3 copies stay inside S3', () => {
     const s3 = client();
     await copyObjectServerSide(s3, request(25), { singleCopyLimit: 10, partBytes: 10, concurrency: 3 });
     const commands = s3.send.getCalls().map((call) => call.args[0]);
-    const ranges = commands.filter((c) => c instanceof UploadPartCopyCommand).map((c) => (c as UploadPartCopyCommand).input.CopySourceRange);
+    const ranges = commands
+      .filter((c) => c instanceof UploadPartCopyCommand)
+      .map((c) => (c as UploadPartCopyCommand).input.CopySourceRange);
     expect(ranges).to.have.members(['bytes=0-9', 'bytes=10-19', 'bytes=20-24']);
-    const complete = commands.find((c) => c instanceof CompleteMultipartUploadCommand) as CompleteMultipartUploadCommand;
+    const complete = commands.find(
+      (c) => c instanceof CompleteMultipartUploadCommand,
+    ) as CompleteMultipartUploadCommand;
     expect(complete.input.MultipartUpload!.Parts!.map((p) => p.PartNumber)).to.deep.equal([1, 2, 3]);
     expect((commands[0] as CreateMultipartUploadCommand).input).to.include({ SSEKMSKeyId: 'key-1' });
   });
@@ -124,5 +184,68 @@ describe('copyObjectServerSide: S3 copies stay inside S3', () => {
     expect(failure?.code).to.equal('SERVER_ERROR');
     expect(failure?.transient).to.equal(true);
     expect(s3.send.getCalls().some((call) => call.args[0] instanceof AbortMultipartUploadCommand)).to.equal(true);
+  });
+});
+
+describe('uploadMultipart: streamed S3 writes from a fixed pool of part buffers', () => {
+  const request = { bucket: 'dst', key: 'out/a.bin', attributes: { Metadata: {} }, partBytes: 10, partsInFlight: 2 };
+  async function* chunks(sizes: number[]) {
+    let byte = 0;
+    for (const size of sizes) yield Buffer.from(Array.from({ length: size }, () => byte++ % 256));
+  }
+
+  it('GIVEN chunks that straddle parts WHEN uploaded THEN every part but the last is full, at most partsInFlight are stored at once, buffers are reused and parts complete in order', async () => {
+    const bodies: Buffer[] = [];
+    const backing = new Set<ArrayBufferLike>();
+    let active = 0;
+    let mostActive = 0;
+    const send = sinon.stub().callsFake(async (command: unknown) => {
+      if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'u-1' };
+      if (command instanceof UploadPartCommand) {
+        const body = command.input.Body as Buffer;
+        bodies[command.input.PartNumber! - 1] = Buffer.from(body);
+        backing.add(body.buffer);
+        mostActive = Math.max(mostActive, ++active);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        active -= 1;
+        return { ETag: `"etag-${command.input.PartNumber}"` };
+      }
+      return {};
+    });
+
+    const bytes = await uploadMultipart({ send } as unknown as S3Client, chunks([3, 14, 7, 9, 12]), request);
+
+    expect(bytes).to.equal(45);
+    expect(bodies.map((body) => body.length)).to.deep.equal([10, 10, 10, 10, 5]);
+    expect(Buffer.concat(bodies)).to.deep.equal(Buffer.from(Array.from({ length: 45 }, (_, i) => i)));
+    expect(mostActive).to.equal(2);
+    expect(backing.size).to.be.at.most(3);
+    const complete = send
+      .getCalls()
+      .map((call) => call.args[0])
+      .find((c) => c instanceof CompleteMultipartUploadCommand);
+    expect(
+      (complete as CompleteMultipartUploadCommand).input.MultipartUpload!.Parts!.map((p) => p.PartNumber),
+    ).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
+  it('GIVEN a part that fails and an abort that fails too WHEN uploaded THEN the upload is not completed and the part failure is thrown', async () => {
+    const partFailure = Object.assign(new Error('boom'), { name: 'InternalError' });
+    const send = sinon.stub().callsFake(async (command: unknown) => {
+      if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'u-1' };
+      if (command instanceof UploadPartCommand && command.input.PartNumber === 2) throw partFailure;
+      if (command instanceof AbortMultipartUploadCommand) throw new Error('abort failed');
+      return { ETag: '"e"' };
+    });
+
+    const failure = await uploadMultipart({ send } as unknown as S3Client, chunks([45]), request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).to.equal(partFailure);
+    const commands = send.getCalls().map((call) => call.args[0]);
+    expect(commands.some((c) => c instanceof AbortMultipartUploadCommand)).to.equal(true);
+    expect(commands.some((c) => c instanceof CompleteMultipartUploadCommand)).to.equal(false);
   });
 });
