@@ -267,6 +267,14 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         `ffs3:bench-src/${name}`,
         `ffs3:bench-dst/rc2-${name}`,
       ],
+      // The pipeline's usual case: fileflow wrote the source (SFTP → S3 above), so its SHA-256 is in its metadata.
+      [
+        'S3 → S3 (sha256 in metadata)',
+        `s3://bench-dst/ff-${name}`,
+        `s3://bench-dst/ff3-${name}`,
+        `ffs3:bench-dst/ff-${name}`,
+        `ffs3:bench-dst/rc3-${name}`,
+      ],
     ];
     for (const [path, src, dst, rcSrc, rcDst] of paths) {
       const rc = row(path, 'rclone', mib, await rclone(rcSrc, rcDst));
