@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', '.gen/', '.fileflow/', 'functions/.spec-handlers/', 'tests/out/', 'bench/out/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdktf.out/',
+      '.gen/',
+      '.fileflow/',
+      'functions/.spec-handlers/',
+      'tests/out/',
+      'bench/out/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -33,7 +33,10 @@ export function register(program: Command): void {
     .option('--identity <file>', 'SFTP private key file (OpenSSH or PEM format)')
     .option('--host-key <fingerprint>', 'pinned SFTP host key, as OpenSSH prints it: SHA256:…')
     .option('--known-hosts <file>', 'known_hosts file that pins the SFTP host key')
-    .option('--s3-endpoint <url>', 'another S3 server (path-style); default $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS')
+    .option(
+      '--s3-endpoint <url>',
+      'another S3 server (path-style); default $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS',
+    )
     .option('--json', 'print one JSON object with bytes, sha256, seconds, mibPerSecond, source, target')
     .option('--insecure-accept-any-host-key', 'accept any SFTP host key (local experiments only; logged loudly)')
     .action(async (source: string, target: string, options: CopyCommandOptions) => {
@@ -53,7 +56,9 @@ async function runCopy(sourceUri: string, targetUri: string, options: CopyComman
       s3 = endpoint ? s3ClientFor(endpoint) : new S3Client({});
     }
     const [source, target] = locations.map((location) => createEndpoint(location, { s3, sftpPool: pool }));
-    const result = await copy(source!, target!, { onProgress: progress && ((bytes, total) => progress.update(bytes, total)) });
+    const result = await copy(source!, target!, {
+      onProgress: progress && ((bytes, total) => progress.update(bytes, total)),
+    });
     progress?.done();
     process.stdout.write(options.json ? `${JSON.stringify(summary(result))}\n` : `${describe(result)}\n`);
     return 0;

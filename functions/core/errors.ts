@@ -118,9 +118,21 @@ const SOCKET_LOST_CODES = new Set([
 ]);
 
 const S3_NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload', 'ResourceNotFoundException']);
-const S3_AUTH = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'UnrecognizedClientException']);
+const S3_AUTH = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'UnrecognizedClientException',
+]);
 const S3_DENIED = new Set(['AccessDenied', 'Forbidden', 'AccessDeniedException', 'AllAccessDisabled']);
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT']);
 
 interface RawError {
@@ -153,7 +165,8 @@ export function classifyError(error: unknown): TransferError {
   if (typeof code === 'number') {
     if (code === SFTP_STATUS.NO_SUCH_FILE) return new NotFoundError(message, options);
     if (code === SFTP_STATUS.PERMISSION_DENIED) return new AccessDeniedError(message, options);
-    if (code === SFTP_STATUS.NO_CONNECTION || code === SFTP_STATUS.CONNECTION_LOST) return new ConnectionLostError(message, options);
+    if (code === SFTP_STATUS.NO_CONNECTION || code === SFTP_STATUS.CONNECTION_LOST)
+      return new ConnectionLostError(message, options);
     if (code === SFTP_STATUS.FAILURE) return new ServerError(message, options);
   }
 

@@ -35,7 +35,10 @@ export const HostKeyPin = z
       .optional(),
     knownHosts: z.string().min(1).optional(),
   })
-  .refine((pin) => pin.fingerprint !== undefined || pin.knownHosts !== undefined, 'pin a fingerprint or known_hosts lines');
+  .refine(
+    (pin) => pin.fingerprint !== undefined || pin.knownHosts !== undefined,
+    'pin a fingerprint or known_hosts lines',
+  );
 /** The pinned identity of an SFTP server. */
 export type HostKeyPin = z.infer<typeof HostKeyPin>;
 

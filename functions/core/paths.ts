@@ -30,6 +30,7 @@ export function resolveUnder(baseDir: string, path: string): string {
   const resolved = path.startsWith('/') ? posix.normalize(path) : posix.join(base, path);
   const inside = base === '/' ? resolved.startsWith('/') : resolved === base || resolved.startsWith(`${base}/`);
   if (!inside) throw new InvalidPathError(`path ${path} escapes the base directory ${baseDir}`);
-  if (resolved === base || resolved.endsWith('/')) throw new InvalidPathError(`path ${path} names a directory, not a file`);
+  if (resolved === base || resolved.endsWith('/'))
+    throw new InvalidPathError(`path ${path} names a directory, not a file`);
   return resolved;
 }

@@ -21,7 +21,13 @@ describe('fileflow copy (command line)', function () {
   const servers = useLocalServers();
 
   async function fileflow(...args: string[]): Promise<Outcome> {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' };
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      NODE_NO_WARNINGS: '1',
+    };
     try {
       const { stdout, stderr } = await run(process.execPath, [FILEFLOW, 'copy', ...args], { env });
       return { code: 0, stdout, stderr };
@@ -31,7 +37,8 @@ describe('fileflow copy (command line)', function () {
     }
   }
 
-  const sftpUri = (path: string) => `sftp://${servers.user}@127.0.0.1:${servers.sshd.port}${join(servers.sftpRoot, path)}`;
+  const sftpUri = (path: string) =>
+    `sftp://${servers.user}@127.0.0.1:${servers.sshd.port}${join(servers.sftpRoot, path)}`;
 
   it('GIVEN a file on SFTP WHEN `fileflow copy --json` sends it to S3 THEN it exits 0 and prints bytes, sha256, seconds, mibPerSecond, source and target', async () => {
     const sha256 = await writeRandomFile(join(servers.sftpRoot, 'cli', 'report 2024 ü.csv'), 3 * 1024 * 1024 + 7);
@@ -54,7 +61,9 @@ describe('fileflow copy (command line)', function () {
     expect(report.bytes).to.equal(3 * 1024 * 1024 + 7);
     expect(report.sha256).to.equal(sha256);
     expect(report.target).to.equal(`s3://${servers.bucket}/cli/report 2024 ü.csv`);
-    const object = await servers.s3Client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: 'cli/report 2024 ü.csv' }));
+    const object = await servers.s3Client.send(
+      new GetObjectCommand({ Bucket: servers.bucket, Key: 'cli/report 2024 ü.csv' }),
+    );
     expect(await sha256Of(object.Body as Readable)).to.equal(sha256);
   });
 
@@ -78,7 +87,12 @@ describe('fileflow copy (command line)', function () {
   });
 
   it('GIVEN an SFTP location without a pinned host key WHEN `fileflow copy` runs THEN it refuses with a USAGE line', async () => {
-    const outcome = await fileflow(sftpUri('cli/source.bin'), `s3://${servers.bucket}/x`, '--identity', servers.sshd.clientKeys[servers.user]!);
+    const outcome = await fileflow(
+      sftpUri('cli/source.bin'),
+      `s3://${servers.bucket}/x`,
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+    );
     expect(outcome.code).to.not.equal(0);
     expect(outcome.stderr).to.match(/^USAGE: .*pinned host key/m);
   });

@@ -39,7 +39,13 @@ describe('fileflow copy engine: every direction on real servers', function () {
     }
     const key = `sources/${name}`;
     await servers.s3Client.send(
-      new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: createReadStream(local), ContentLength: bytes, ContentType: 'application/x-test' }),
+      new PutObjectCommand({
+        Bucket: servers.bucket,
+        Key: key,
+        Body: createReadStream(local),
+        ContentLength: bytes,
+        ContentType: 'application/x-test',
+      }),
     );
     return { location: servers.s3Location(key), sha256 };
   }
@@ -47,7 +53,9 @@ describe('fileflow copy engine: every direction on real servers', function () {
   /** Reads the target back without the engine and hashes it. */
   async function readBack(kind: Kind, name: string): Promise<string> {
     if (kind === 'sftp') return sha256OfFile(join(servers.sftpRoot, 'targets', name));
-    const object = await servers.s3Client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: `targets/${name}` }));
+    const object = await servers.s3Client.send(
+      new GetObjectCommand({ Bucket: servers.bucket, Key: `targets/${name}` }),
+    );
     return sha256Of(object.Body as Readable);
   }
 
@@ -56,7 +64,8 @@ describe('fileflow copy engine: every direction on real servers', function () {
       it(`GIVEN a ${size.label} file on ${from} named with spaces and unicode WHEN copied to ${to} THEN the target holds the same bytes and the result carries their SHA-256`, async function () {
         const name = `dir with space/ünïcødé 文件 ${from}-${to} ${size.bytes}.bin`;
         const source = await seedSource(from, name, size.bytes);
-        const target: Location = to === 'sftp' ? (servers.sftpLocation(`targets/${name}`) as Location) : servers.s3Location(`targets/${name}`);
+        const target: Location =
+          to === 'sftp' ? (servers.sftpLocation(`targets/${name}`) as Location) : servers.s3Location(`targets/${name}`);
 
         const result = await copy(endpoint(source.location), endpoint(target));
 
@@ -64,7 +73,9 @@ describe('fileflow copy engine: every direction on real servers', function () {
         expect(result.sha256).to.equal(source.sha256);
         expect(await readBack(to, name)).to.equal(source.sha256);
         if (to === 's3') {
-          const head = await servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: `targets/${name}` }));
+          const head = await servers.s3Client.send(
+            new HeadObjectCommand({ Bucket: servers.bucket, Key: `targets/${name}` }),
+          );
           expect(head.Metadata?.sha256).to.equal(source.sha256);
           if (from === 's3') expect(head.ContentType).to.equal('application/x-test');
         } else {
@@ -75,4 +86,3 @@ describe('fileflow copy engine: every direction on real servers', function () {
     }
   }
 });
-

@@ -68,7 +68,11 @@ describe('fileflow copy engine: faults', function () {
     });
 
     it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient, the multipart upload is aborted and no object exists', async () => {
-      proxy = await startCuttingProxy({ targetPort: servers.sshd.port, cutAfterBytes: 20 * MiB, direction: 'downstream' });
+      proxy = await startCuttingProxy({
+        targetPort: servers.sshd.port,
+        cutAfterBytes: 20 * MiB,
+        direction: 'downstream',
+      });
       const commands: string[] = [];
       const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
       s3Client.middlewareStack.add(
@@ -101,7 +105,9 @@ describe('fileflow copy engine: faults', function () {
   describe('host keys', () => {
     it('GIVEN a pinned fingerprint that is not the server key WHEN copying THEN HostKeyMismatchError is raised and nothing is written', async () => {
       const wrongPin = `SHA256:${'A'.repeat(43)}`;
-      const target = endpoint(servers.sftpLocation('faults/mismatch.bin', { hostKey: { fingerprint: wrongPin } }) as Location);
+      const target = endpoint(
+        servers.sftpLocation('faults/mismatch.bin', { hostKey: { fingerprint: wrongPin } }) as Location,
+      );
 
       const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), target));
 
@@ -124,14 +130,21 @@ describe('fileflow copy engine: faults', function () {
     });
 
     it('GIVEN the server known_hosts line pinned WHEN copying THEN the transfer succeeds', async () => {
-      const location = servers.sftpLocation('faults/known-hosts.bin', { hostKey: { knownHosts: `${servers.sshd.knownHostsLine}\n` } });
-      const result = await copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location));
+      const location = servers.sftpLocation('faults/known-hosts.bin', {
+        hostKey: { knownHosts: `${servers.sshd.knownHostsLine}\n` },
+      });
+      const result = await copy(
+        endpoint(servers.sftpLocation('faults/source.bin') as Location),
+        endpoint(location as Location),
+      );
       expect(result.bytes).to.equal(32 * MiB);
     });
 
     it('GIVEN no pinned host key WHEN copying THEN the connection is refused as not pinned', async () => {
       const location = servers.sftpLocation('faults/unpinned.bin', { hostKey: undefined });
-      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)));
+      const failure = await failureOf(
+        copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)),
+      );
       expect(failure).to.be.instanceOf(HostKeyNotPinnedError);
       expect(failure.transient).to.equal(false);
     });
@@ -139,7 +152,10 @@ describe('fileflow copy engine: faults', function () {
     it('GIVEN the insecure switch WHEN copying to an unpinned server THEN it works and says so loudly', async () => {
       const warn = sinon.spy();
       const pool = new SftpSessionPool({ warn });
-      const location = servers.sftpLocation('faults/insecure.bin', { hostKey: undefined, insecureAcceptAnyHostKey: true });
+      const location = servers.sftpLocation('faults/insecure.bin', {
+        hostKey: undefined,
+        insecureAcceptAnyHostKey: true,
+      });
       const source = createEndpoint(servers.sftpLocation('faults/source.bin') as Location, { sftpPool: pool });
       await copy(source, createEndpoint(location as Location, { sftpPool: pool }));
       await pool.close();
@@ -152,7 +168,9 @@ describe('fileflow copy engine: faults', function () {
       const stranger = join(servers.dir, 'stranger_ed25519');
       if (!existsSync(stranger)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
       const location = servers.sftpLocation('faults/auth.bin', { auth: { privateKey: { file: stranger } } });
-      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)));
+      const failure = await failureOf(
+        copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), endpoint(location as Location)),
+      );
       expect(failure).to.be.instanceOf(AuthFailedError);
       expect(failure.code).to.equal('AUTH_FAILED');
       expect(failure.transient).to.equal(false);
@@ -170,7 +188,10 @@ describe('fileflow copy engine: faults', function () {
 
     it('GIVEN a missing source WHEN copying THEN a permanent NOT_FOUND error is raised', async () => {
       const failure = await failureOf(
-        copy(endpoint(servers.sftpLocation('faults/missing.bin') as Location), endpoint(servers.s3Location('faults/never.bin'))),
+        copy(
+          endpoint(servers.sftpLocation('faults/missing.bin') as Location),
+          endpoint(servers.s3Location('faults/never.bin')),
+        ),
       );
       expect(failure.code).to.equal('NOT_FOUND');
       expect(failure.transient).to.equal(false);
@@ -182,9 +203,10 @@ describe('fileflow copy engine: faults', function () {
 function otherPublicKey(dir: string): string {
   const path = join(dir, 'other_host_ed25519');
   if (!existsSync(path)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
-  return execFileSync('cat', [`${path}.pub`]).toString().split(' ')[1]!;
+  return execFileSync('cat', [`${path}.pub`])
+    .toString()
+    .split(' ')[1]!;
 }
-
 
 describe('fileflow copy engine: what targets record', function () {
   const servers = useLocalServers();
@@ -203,16 +225,22 @@ describe('fileflow copy engine: what targets record', function () {
 
     const head = await servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }));
     expect(head.Metadata).to.deep.equal({ origin: 'partner-a', sha256 });
-    const tagging = await servers.s3Client.send(new GetObjectTaggingCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }));
+    const tagging = await servers.s3Client.send(
+      new GetObjectTaggingCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }),
+    );
     expect(tagging.TagSet).to.deep.equal([{ Key: 'flow', Value: 'daily' }]);
   });
 
   it('GIVEN an expected SHA-256 the bytes do not have WHEN copying to SFTP THEN a permanent CHECKSUM_MISMATCH is raised and the final name stays empty', async () => {
     await writeRandomFile(join(servers.sftpRoot, 'record', 'small.bin'), 4096);
     const failure = await failureOf(
-      copy(endpoint(servers.sftpLocation('record/small.bin') as Location), endpoint(servers.sftpLocation('record/checked.bin') as Location), {
-        expectedSha256: '0'.repeat(64),
-      }),
+      copy(
+        endpoint(servers.sftpLocation('record/small.bin') as Location),
+        endpoint(servers.sftpLocation('record/checked.bin') as Location),
+        {
+          expectedSha256: '0'.repeat(64),
+        },
+      ),
     );
     expect(failure.code).to.equal('CHECKSUM_MISMATCH');
     expect(failure.transient).to.equal(false);

@@ -61,12 +61,20 @@ export async function copyObjectServerSide(
   const copySource = encodeCopySource(from.bucket, from.key);
   if (size <= (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {
     await client.send(
-      new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource, MetadataDirective: 'REPLACE', ...attributes }),
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: copySource,
+        MetadataDirective: 'REPLACE',
+        ...attributes,
+      }),
     );
     return;
   }
   const partBytes = Math.max(options.partBytes ?? 512 * 1024 ** 2, Math.ceil(size / MAX_PARTS));
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...attributes }));
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...attributes }),
+  );
   try {
     const partCount = Math.ceil(size / partBytes);
     const parts: CompletedPart[] = new Array(partCount);
@@ -90,10 +98,17 @@ export async function copyObjectServerSide(
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, partCount) }, worker));
     await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
     );
   } catch (error) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId })).catch(() => undefined);
+    await client
+      .send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId }))
+      .catch(() => undefined);
     throw classifyError(error);
   }
 }

@@ -12,7 +12,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -54,7 +57,8 @@ export function hostKeyRefusal(pin: HostKeyPin, host: string, port: number, rawK
   }
   if (pin.knownHosts !== undefined) {
     const pinned = keysPinnedFor(pin.knownHosts, host, port);
-    if (pinned.length === 0) return `known_hosts has no entry for ${knownHostsName(host, port)} (presented ${presented})`;
+    if (pinned.length === 0)
+      return `known_hosts has no entry for ${knownHostsName(host, port)} (presented ${presented})`;
     if (!pinned.some((key) => key.equals(rawKey))) {
       return `${knownHostsName(host, port)} presented ${presented}, which known_hosts does not list`;
     }

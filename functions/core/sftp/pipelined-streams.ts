@@ -88,7 +88,9 @@ export class SftpPipelinedReader extends Readable {
         if (this.destroyed) return;
         if (error) return void this.destroy(classifyError(error));
         if (bytesRead === 0) {
-          return void this.destroy(new ConnectionLostError(`source file shrank below ${this.size} bytes while being read`));
+          return void this.destroy(
+            new ConnectionLostError(`source file shrank below ${this.size} bytes while being read`),
+          );
         }
         // Servers may answer with fewer bytes than asked; ask for the rest.
         if (filled + bytesRead < length) return fill(filled + bytesRead);
@@ -137,11 +139,13 @@ export class SftpPipelinedWriter extends Writable {
     this.coalesced.push(chunk);
     this.coalescedBytes += chunk.length;
     if (this.coalescedBytes >= this.chunkBytes) {
-      const data = this.coalesced.length === 1 ? this.coalesced[0]! : Buffer.concat(this.coalesced, this.coalescedBytes);
+      const data =
+        this.coalesced.length === 1 ? this.coalesced[0]! : Buffer.concat(this.coalesced, this.coalescedBytes);
       this.coalesced = [];
       this.coalescedBytes = 0;
       const whole = data.length - (data.length % this.chunkBytes);
-      for (let offset = 0; offset < whole; offset += this.chunkBytes) this.send(data.subarray(offset, offset + this.chunkBytes));
+      for (let offset = 0; offset < whole; offset += this.chunkBytes)
+        this.send(data.subarray(offset, offset + this.chunkBytes));
       if (whole < data.length) {
         this.coalesced.push(data.subarray(whole));
         this.coalescedBytes = data.length - whole;

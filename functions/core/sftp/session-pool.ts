@@ -112,7 +112,9 @@ export class SftpSessionPool {
     if (idle) return idle;
     if (entries.length < this.connectionsPerServer) {
       const created: PoolEntry = { refs: 0, connection: Promise.resolve(undefined as never) };
-      created.connection = credentials().then((resolved) => this.connect(location, resolved, () => this.forget(key, created)));
+      created.connection = credentials().then((resolved) =>
+        this.connect(location, resolved, () => this.forget(key, created)),
+      );
       created.connection.catch(() => this.forget(key, created));
       entries.push(created);
       return created;
@@ -143,7 +145,9 @@ export class SftpSessionPool {
     const { host, port, username, hostKey } = location;
     if (!hostKey && !location.insecureAcceptAnyHostKey) {
       return Promise.reject(
-        new HostKeyNotPinnedError(`no host key pinned for ${host}:${port}; pin a SHA256 fingerprint or known_hosts line`),
+        new HostKeyNotPinnedError(
+          `no host key pinned for ${host}:${port}; pin a SHA256 fingerprint or known_hosts line`,
+        ),
       );
     }
     return new Promise<Connection>((resolve, reject) => {

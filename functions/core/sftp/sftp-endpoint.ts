@@ -189,7 +189,8 @@ async function makeDirectories(sftp: SFTPWrapper, directory: string, baseDir: st
   for (const path of missing) {
     await call((cb) => sftp.mkdir(path, cb)).catch(async (error: { code?: number }) => {
       // Another transfer may have made it in the meantime.
-      if (error.code !== SFTP_FAILURE || !(await call<Stats>((cb) => sftp.stat(path, cb)).catch(() => undefined))) throw error;
+      if (error.code !== SFTP_FAILURE || !(await call<Stats>((cb) => sftp.stat(path, cb)).catch(() => undefined)))
+        throw error;
     });
   }
 }
