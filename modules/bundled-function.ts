@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import type { PolicyStatement } from '../asl/iam';
+import { createServiceRole } from './service-role';
 
 /** Root of the repository; handlers live under `functions/`. */
 const REPO_ROOT = resolve(__dirname, '..');
@@ -149,33 +149,15 @@ export class BundledFunction<Env extends Record<string, string> = Record<string,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    this.role = new IamRole(this, 'role', {
+    this.role = createServiceRole(this, {
       name: props.functionName,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-    });
-    new IamRolePolicy(this, 'policy', {
-      name: 'least-privilege',
-      role: this.role.name,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: [`${this.logGroup.arn}:*`],
-          },
-          // X-Ray has no resource-level permissions: '*' is the only valid resource.
-          { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
-          ...(props.permissions ?? []).map((permission) => ({
-            Effect: 'Allow',
-            Action: [...permission.actions],
-            Resource: [...permission.resources],
-          })),
-        ],
-      }),
+      service: 'lambda.amazonaws.com',
+      statements: [
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
+        // X-Ray has no resource-level permissions: '*' is the only valid resource.
+        { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+        ...(props.permissions ?? []),
+      ],
     });
 
     this.function = new LambdaFunction(this, 'function', {

@@ -3,11 +3,11 @@
  * is derived from the IAM the definition's Tasks declare, nothing more.
  */
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { Construct } from 'constructs';
 import type { StateMachineDefinition } from '../asl';
+import { createServiceRole } from './service-role';
 
 /** Props of {@link WorkflowStateMachine}. */
 export interface WorkflowStateMachineProps {
@@ -53,51 +53,35 @@ export class WorkflowStateMachine extends Construct {
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    this.role = new IamRole(this, 'role', {
+    this.role = createServiceRole(this, {
       name: props.name,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-    });
-    new IamRolePolicy(this, 'policy', {
-      name: 'least-privilege',
-      role: this.role.name,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          ...props.definition.policyStatements().map((statement) => ({
-            Effect: 'Allow',
-            Action: statement.actions,
-            Resource: statement.resources,
-          })),
-          // Log delivery and X-Ray have no resource-level permissions: '*' is the only valid resource.
-          {
-            Effect: 'Allow',
-            Action: [
-              'logs:CreateLogDelivery',
-              'logs:GetLogDelivery',
-              'logs:UpdateLogDelivery',
-              'logs:DeleteLogDelivery',
-              'logs:ListLogDeliveries',
-              'logs:PutResourcePolicy',
-              'logs:DescribeResourcePolicies',
-              'logs:DescribeLogGroups',
-            ],
-            Resource: ['*'],
-          },
-          {
-            Effect: 'Allow',
-            Action: [
-              'xray:PutTraceSegments',
-              'xray:PutTelemetryRecords',
-              'xray:GetSamplingRules',
-              'xray:GetSamplingTargets',
-            ],
-            Resource: ['*'],
-          },
-        ],
-      }),
+      service: 'states.amazonaws.com',
+      statements: [
+        ...props.definition.policyStatements(),
+        // Log delivery and X-Ray have no resource-level permissions: '*' is the only valid resource.
+        {
+          actions: [
+            'logs:CreateLogDelivery',
+            'logs:GetLogDelivery',
+            'logs:UpdateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+          ],
+          resources: ['*'],
+        },
+        {
+          actions: [
+            'xray:PutTraceSegments',
+            'xray:PutTelemetryRecords',
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+          ],
+          resources: ['*'],
+        },
+      ],
     });
 
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
