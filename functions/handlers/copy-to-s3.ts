@@ -4,23 +4,7 @@
  * names the workflow's Catch rules match. Env: the six tracking table variables. IAM:
  * s3:GetObject on the landing bucket; s3:PutObject, s3:GetObject (server-side copy) and s3:PutObjectTagging on target buckets; kms:Decrypt/GenerateDataKey on their keys.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { pipelineDepsFromEnvironment } from '../core/pipeline/aws-deps';
-import { CopyPayload, copyToTarget } from '../core/pipeline/copy-target';
-import type { TargetOutcome } from '../core/pipeline/state';
-
-const logger = new Logger({ serviceName: 'fileflow-transfer' });
-const deps = pipelineDepsFromEnvironment(process.env);
+import { createCopyHandler } from '../core/pipeline/copy-handler';
 
 /** Lambda entry point. */
-export async function handler(event: unknown): Promise<TargetOutcome> {
-  const payload = CopyPayload.parse(event);
-  try {
-    const outcome = await copyToTarget(payload, deps);
-    logger.info('copied', { file: payload.file, outcome });
-    return outcome;
-  } catch (error) {
-    logger.error('copy failed', { file: payload.file, target: payload.target.id, error: error as Error });
-    throw error;
-  }
-}
+export const handler = createCopyHandler();
