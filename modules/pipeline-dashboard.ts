@@ -1,41 +1,11 @@
 /**
  * The transfer pipeline's CloudWatch dashboard body. The pipeline's own (EMF) metrics come
- * from one list, {@link TRANSFER_METRICS}, which the test suite holds against what
- * `functions/handlers/record-metrics.ts` emits, so no widget names a metric nobody writes.
+ * from the metric catalogue (`functions/core/metrics/catalogue.ts`), the same definitions
+ * Record Metrics emits with, so no widget names a metric nobody writes.
  */
+import { metricsOf, TRANSFER_METRIC_FAMILY, type MetricDefinition } from '../functions/core/metrics/catalogue';
 
-/** Powertools' `serviceName` in record-metrics; Powertools adds it as the `service` dimension. */
-export const TRANSFER_METRICS_SERVICE = 'fileflow-transfer';
-
-/**
- * The dimension set of every transfer metric: record-metrics adds `Customer` and
- * `WorkflowId`, Powertools adds `service`.
- */
-export const TRANSFER_METRIC_DIMENSIONS = ['Customer', 'WorkflowId', 'service'] as const;
-
-/** One metric record-metrics emits, and how the dashboard aggregates it. */
-export interface TransferMetricDefinition {
-  /** Metric name as emitted. */
-  readonly name: string;
-  /** Statistic the dashboard shows. */
-  readonly statistic: 'Sum' | 'Maximum' | 'Average';
-  /** Widget title. */
-  readonly title: string;
-}
-
-/** Every metric record-metrics emits, one datum per transfer. */
-export const TRANSFER_METRICS: readonly TransferMetricDefinition[] = [
-  { name: 'FileTransferSuccess', statistic: 'Sum', title: 'Transfers succeeded (per customer, workflow)' },
-  { name: 'FileTransferFailure', statistic: 'Sum', title: 'Transfers failed (per customer, workflow)' },
-  { name: 'BytesTransferred', statistic: 'Sum', title: 'Bytes transferred' },
-  { name: 'TransferSeconds', statistic: 'Maximum', title: 'Slowest copy (seconds)' },
-  { name: 'TargetsFailed', statistic: 'Sum', title: 'Targets failed' },
-];
-
-/** CloudWatch namespace of an instance's transfer metrics (`POWERTOOLS_METRICS_NAMESPACE`): one per pipeline. */
-export function transferMetricsNamespace(namePrefix: string): string {
-  return `${namePrefix}-transfers`;
-}
+export { transferMetricsNamespace } from '../functions/core/metrics/catalogue';
 
 /** What the dashboard shows; names and ARNs may be Terraform tokens. */
 export interface PipelineDashboardInput {
@@ -108,7 +78,7 @@ export function pipelineDashboardBody(input: PipelineDashboardInput): string {
       ],
       'Maximum',
     ),
-    ...TRANSFER_METRICS.map((metric) =>
+    ...metricsOf(TRANSFER_METRIC_FAMILY).map((metric) =>
       graph(metric.title, [[{ expression: searchExpression(input.metricsNamespace, metric), id: 'search' }]]),
     ),
   ];
@@ -116,7 +86,7 @@ export function pipelineDashboardBody(input: PipelineDashboardInput): string {
 }
 
 /** A SEARCH over every customer and workflow of one transfer metric (dimension values are data). */
-function searchExpression(namespace: string, metric: TransferMetricDefinition): string {
-  const schema = [`"${namespace}"`, ...TRANSFER_METRIC_DIMENSIONS].join(',');
+function searchExpression(namespace: string, metric: MetricDefinition): string {
+  const schema = [`"${namespace}"`, ...TRANSFER_METRIC_FAMILY.dimensions].join(',');
   return `SEARCH('{${schema}} MetricName="${metric.name}"', '${metric.statistic}', ${PERIOD_SECONDS})`;
 }

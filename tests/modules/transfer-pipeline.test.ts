@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { TerraformStack } from 'cdktf';
-import {
-  TRANSFER_METRIC_DIMENSIONS,
-  TRANSFER_METRICS,
-  TRANSFER_METRICS_SERVICE,
-  transferMetricsNamespace,
-} from '../../modules/pipeline-dashboard';
+import { metricsOf, TRANSFER_METRIC_FAMILY, transferMetricsNamespace } from '../../functions/core/metrics/catalogue';
+import { emitTransferMetric, transferMetrics } from '../../functions/core/metrics/emf';
+import { emittedEmf } from '../helpers/emf';
 import { findViolations } from '../../modules/policy';
 import { TRANSFER_HANDLERS, TransferPipeline, type TransferPipelineProps } from '../../modules/transfer-pipeline';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
@@ -137,7 +132,7 @@ describe('TransferPipeline', () => {
         ),
       );
       expect(searched).to.deep.equal(
-        TRANSFER_METRICS.map(
+        metricsOf(TRANSFER_METRIC_FAMILY).map(
           (metric) =>
             `SEARCH('{"ff-dev-transfers",Customer,WorkflowId,service} MetricName="${metric.name}"', '${metric.statistic}', 300)`,
         ),
@@ -149,18 +144,34 @@ describe('TransferPipeline', () => {
     });
   });
 
-  describe('GIVEN the record-metrics handler', () => {
-    const source = readFileSync(join(__dirname, '../../functions/handlers/record-metrics.ts'), 'utf8');
+  describe('GIVEN the transfer metrics Record Metrics emits', () => {
+    const outcome = (result: 'SUCCESS' | 'FAILURE') => ({
+      customerId: 'acme',
+      workflowId: 'acme-daily',
+      outcome: result,
+      bytes: 10,
+      seconds: 1,
+      targetsCopied: result === 'SUCCESS' ? 1 : 0,
+      targetsFailed: result === 'SUCCESS' ? 0 : 1,
+    });
 
-    it('THEN the dashboard metric list is exactly the metrics it emits, with its dimensions and service', () => {
-      const emitted = [...source.matchAll(/addMetric\(([^;]+)\);/g)].flatMap((call) =>
-        [...call[1].matchAll(/'([A-Z][a-z][A-Za-z]*)'/g)].map((name) => name[1]),
-      );
-      expect(new Set(TRANSFER_METRICS.map((m) => m.name))).to.deep.equal(new Set(emitted));
-      expect(source).to.contain('addDimensions({ Customer: metric.customerId, WorkflowId: metric.workflowId })');
-      expect(source).to.contain(`serviceName: '${TRANSFER_METRICS_SERVICE}'`);
-      expect([...TRANSFER_METRIC_DIMENSIONS]).to.deep.equal(['Customer', 'WorkflowId', 'service']);
-      expect(source).to.contain('process.env.POWERTOOLS_METRICS_NAMESPACE');
+    it('THEN a success and a failure together emit exactly the catalogue metrics the dashboard graphs', () => {
+      const documents = emittedEmf(() => {
+        const metrics = transferMetrics('ff-dev-transfers');
+        emitTransferMetric(metrics, outcome('SUCCESS'));
+        emitTransferMetric(metrics, outcome('FAILURE'));
+      });
+      expect(documents).to.have.length(2);
+      const names = documents.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((c) => c.Metrics.map((m) => m.Name)));
+      expect(new Set(names)).to.deep.equal(new Set(metricsOf(TRANSFER_METRIC_FAMILY).map((m) => m.name)));
+      for (const document of documents) {
+        expect(document._aws.CloudWatchMetrics[0].Namespace).to.equal('ff-dev-transfers');
+        expect(document._aws.CloudWatchMetrics[0].Dimensions).to.have.length(1);
+        expect(document._aws.CloudWatchMetrics[0].Dimensions[0]).to.have.members([
+          ...TRANSFER_METRIC_FAMILY.dimensions,
+        ]);
+        expect(document.service).to.equal(TRANSFER_METRIC_FAMILY.service);
+      }
     });
   });
 

@@ -2,11 +2,13 @@
  * The harness's dependencies on AWS, built once per Lambda module from its environment:
  * the same {@link HarnessDeps} that `fileflow flows run` builds from local servers.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { InvocationType, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { HARNESS_METRIC_FAMILY } from '../metrics/catalogue';
+import { emitHarnessRun } from '../metrics/emf';
 import { SftpSessionPool } from '../sftp/session-pool';
 import type { HarnessDeps, MetricsSink } from './deps';
 
@@ -22,15 +24,11 @@ export const HARNESS_METRICS_NAMESPACE = 'fileflow/harness';
 
 /** Metrics as CloudWatch embedded metric format, one EMF document per flow so each carries its FlowId dimension. */
 export function emfMetrics(
-  metrics = new Metrics({ namespace: HARNESS_METRICS_NAMESPACE, serviceName: 'fileflow-harness' }),
+  metrics = new Metrics({ namespace: HARNESS_METRICS_NAMESPACE, serviceName: HARNESS_METRIC_FAMILY.service }),
 ): MetricsSink {
   return {
     recordRun(flowId, runSuccess, latencySeconds) {
-      const single = metrics.singleMetric();
-      single.addDimension('FlowId', flowId);
-      single.addMetric('RunSuccess', MetricUnit.Count, runSuccess);
-      if (latencySeconds !== undefined) single.addMetric('TransferLatencySeconds', MetricUnit.Seconds, latencySeconds);
-      single.publishStoredMetrics();
+      emitHarnessRun(metrics, flowId, runSuccess, latencySeconds);
     },
   };
 }

@@ -1,0 +1,45 @@
+/**
+ * Emitters that write the catalogue's metrics as CloudWatch Embedded Metric Format through
+ * Powertools Metrics: no PutMetricData call, so no IAM beyond the function's own logs.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { TransferMetric } from '../pipeline/deps';
+import { HARNESS_METRIC_FAMILY, TRANSFER_METRIC_FAMILY, type CatalogueUnit } from './catalogue';
+
+const UNITS: Record<CatalogueUnit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
+  Count: MetricUnit.Count,
+  Bytes: MetricUnit.Bytes,
+  Seconds: MetricUnit.Seconds,
+};
+
+/** Powertools Metrics for the transfer family; namespace from `POWERTOOLS_METRICS_NAMESPACE` (default `fileflow`). */
+export function transferMetrics(namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'fileflow'): Metrics {
+  return new Metrics({ namespace, serviceName: TRANSFER_METRIC_FAMILY.service });
+}
+
+/** Writes one transfer's metrics as one EMF record, dimensions Customer and WorkflowId. */
+export function emitTransferMetric(metrics: Metrics, metric: TransferMetric): void {
+  const { success, failure, bytes, seconds, targetsFailed } = TRANSFER_METRIC_FAMILY.metrics;
+  const outcome = metric.outcome === 'SUCCESS' ? success : failure;
+  metrics.addDimensions({ Customer: metric.customerId, WorkflowId: metric.workflowId });
+  metrics.addMetric(outcome.name, UNITS[outcome.unit], 1);
+  metrics.addMetric(bytes.name, UNITS[bytes.unit], metric.bytes);
+  metrics.addMetric(seconds.name, UNITS[seconds.unit], metric.seconds);
+  metrics.addMetric(targetsFailed.name, UNITS[targetsFailed.unit], metric.targetsFailed);
+  metrics.publishStoredMetrics();
+}
+
+/** Writes one flow run's metrics as its own EMF record, so each carries its FlowId dimension. */
+export function emitHarnessRun(
+  metrics: Metrics,
+  flowId: string,
+  runSuccess: 0 | 1,
+  latencySeconds: number | undefined,
+): void {
+  const { runSuccess: success, latency } = HARNESS_METRIC_FAMILY.metrics;
+  const single = metrics.singleMetric();
+  single.addDimension('FlowId', flowId);
+  single.addMetric(success.name, UNITS[success.unit], runSuccess);
+  if (latencySeconds !== undefined) single.addMetric(latency.name, UNITS[latency.unit], latencySeconds);
+  single.publishStoredMetrics();
+}
