@@ -83,6 +83,25 @@ export function transferMetricsNamespace(namePrefix: string): string {
   return `${namePrefix}-transfers`;
 }
 
+/** CloudWatch namespace of an instance's harness metrics (`POWERTOOLS_METRICS_NAMESPACE`): one per harness. */
+export function harnessMetricsNamespace(namePrefix: string): string {
+  return `${namePrefix}-harness`;
+}
+
+/**
+ * A CloudWatch SEARCH over every dimension value of one metric of a family (dimension
+ * values such as customers or flow ids are data, not code): one line per value.
+ */
+export function metricSearchExpression(
+  namespace: string,
+  family: MetricFamily,
+  metric: MetricDefinition,
+  periodSeconds: number,
+): string {
+  const schema = [`"${namespace}"`, ...family.dimensions].join(',');
+  return `SEARCH('{${schema}} MetricName="${metric.name}"', '${metric.statistic}', ${periodSeconds})`;
+}
+
 /** The metric definitions of a family, in declaration order. */
 export function metricsOf(family: MetricFamily): MetricDefinition[] {
   return Object.values(family.metrics);
