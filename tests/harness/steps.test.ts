@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -104,23 +104,23 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
   });
 
   describe('WHEN SeedSource seeds an S3 source', () => {
-    it('THEN the file, its .sha256 and .manifest.json sidecars are there, tagged synthetic', async () => {
+    it('THEN only the file lands at the source, tagged synthetic; its sidecars go to the config bucket', async () => {
       const run = await runOf('s3-alpha');
       const { files } = (await runHarnessStep('GenerateTestData', { item: run }, world.deps())) as {
         files: StagedFile[];
       };
-      await runHarnessStep('SeedSource', { item: run, files }, world.deps());
+      const seeded = (await runHarnessStep('SeedSource', { item: run, files }, world.deps())) as { manifests: string };
       const name = files[0]!.name;
       const listed = await world.servers.s3Client.send(
         new ListObjectsV2Command({ Bucket: LANDING_BUCKET, Prefix: 'alpha/' }),
       );
-      expect(listed.Contents!.map((object) => object.Key)).to.include.members([
+      expect(listed.Contents!.map((object) => object.Key).filter((key) => key!.includes(run.run_id))).to.deep.equal([
         `alpha/${name}`,
-        `alpha/${name}.sha256`,
-        `alpha/${name}.manifest.json`,
       ]);
-      expect(await text(LANDING_BUCKET, `alpha/${name}.sha256`)).to.equal(`${files[0]!.sha256}  ${name}\n`);
-      const manifest = JSON.parse(await text(LANDING_BUCKET, `alpha/${name}.manifest.json`));
+      const prefix = `manifests/dt=${run.date}/flow_id=s3-alpha/run_id=${run.run_id}/`;
+      expect(seeded.manifests).to.equal(`s3://${CONFIG_BUCKET}/${prefix}`);
+      expect(await text(CONFIG_BUCKET, `${prefix}${name}.sha256`)).to.equal(`${files[0]!.sha256}  ${name}\n`);
+      const manifest = JSON.parse(await text(CONFIG_BUCKET, `${prefix}${name}.manifest.json`));
       expect(manifest).to.include({
         flow_id: 's3-alpha',
         test_run_id: run.run_id,
@@ -135,23 +135,25 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
   });
 
   describe('WHEN SeedSource seeds an SFTP source', () => {
-    it('THEN the bytes in the directory hash to the manifest, sidecars beside them', async () => {
+    it('THEN the bytes in the directory hash to the manifest, and nothing else is written there', async () => {
       const run = await runOf('sftp-gamma');
       const { files } = (await runHarnessStep('GenerateTestData', { item: run }, world.deps())) as {
         files: StagedFile[];
       };
       await runHarnessStep('SeedSource', { item: run, files }, world.deps());
+      const directory = join(world.servers.sftpRoot, 'gamma/out');
       for (const file of files) {
-        const directory = join(world.servers.sftpRoot, 'gamma/out');
         expect(
           createHash('sha256')
             .update(await readFile(join(directory, file.name)))
             .digest('hex'),
         ).to.equal(file.sha256);
-        expect(JSON.parse(await readFile(join(directory, `${file.name}.manifest.json`), 'utf8')).sha256).to.equal(
-          file.sha256,
-        );
+        const key = `manifests/dt=${run.date}/flow_id=sftp-gamma/run_id=${run.run_id}/${file.name}.manifest.json`;
+        expect(JSON.parse(await text(CONFIG_BUCKET, key)).sha256).to.equal(file.sha256);
       }
+      expect((await readdir(directory)).filter((name) => name.includes(run.run_id)).sort()).to.deep.equal(
+        files.map((file) => file.name).sort(),
+      );
     });
   });
 

@@ -94,6 +94,16 @@ export function stagingKey(runId: string, name: string): string {
   return `staging/${runId}/${name}`;
 }
 
+/**
+ * Key prefix of a run's sidecars (`<name>.sha256`, `<name>.manifest.json`) in the config
+ * bucket: `manifests/dt=<date>/flow_id=<flow>/run_id=<run>/`. They live there, not beside
+ * the file at the source, because the source is watched: a sidecar there would be a file
+ * of its own for the pipeline to move (or to refuse into the failure queue).
+ */
+export function manifestPrefix(run: Pick<FlowRun, 'date' | 'flow_id' | 'run_id'>): string {
+  return `manifests/dt=${run.date}/flow_id=${run.flow_id}/run_id=${run.run_id}/`;
+}
+
 /** The size difference beyond `size_tolerance_bytes`. */
 export class SizeMismatchError extends Error {
   readonly code = 'SIZE_MISMATCH';

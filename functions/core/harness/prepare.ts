@@ -9,7 +9,7 @@ import { classifyError } from '../errors';
 import { flowTargets, type Flow, type FlowEndpoint } from '../flows/schema';
 import { Sha256Meter } from '../sha256-meter';
 import { configObject, describeEndpoint, flowEndpoint, flowLocation, nowOf, type HarnessDeps } from './deps';
-import { stagingKey, testFileNames, testFileSizes, type FlowRun, type StagedFile } from './model';
+import { manifestPrefix, stagingKey, testFileNames, testFileSizes, type FlowRun, type StagedFile } from './model';
 import { syntheticStream } from './testdata';
 
 /** The tag every seeded S3 object carries, so lifecycle rules and people can tell it from real data. */
@@ -87,17 +87,20 @@ function manifest(run: FlowRun, file: StagedFile, generatedAt: string): string {
 }
 
 /**
- * SeedSource: copies each staged file to the flow's source in one pass (the copy engine
- * checks the digest on the way), sidecars `.sha256` and `.manifest.json` first, so a
- * consumer that sees the data file finds its manifest. S3 objects are tagged synthetic.
+ * SeedSource: writes each file's sidecars (`.sha256`, `.manifest.json`) under
+ * {@link manifestPrefix} in the config bucket, then copies the staged file to the flow's
+ * source in one pass (the copy engine checks the digest on the way). Only the test file
+ * itself lands at the watched source, so one seeded file starts exactly one transfer.
+ * S3 objects are tagged synthetic.
  */
 export async function seedSource(
   run: FlowRun,
   flow: Flow,
   files: readonly StagedFile[],
   deps: HarnessDeps,
-): Promise<{ seeded: string[]; seeded_at: string }> {
+): Promise<{ seeded: string[]; manifests: string; seeded_at: string }> {
   const tags = { ...SYNTHETIC_TAG, 'fileflow:flow_id': run.flow_id, 'fileflow:run_id': run.run_id };
+  const prefix = manifestPrefix(run);
   const seeded: string[] = [];
   for (const file of files) {
     const sidecars: [string, string][] = [
@@ -105,7 +108,7 @@ export async function seedSource(
       [`${file.name}.manifest.json`, manifest(run, file, run.started_at)],
     ];
     for (const [name, text] of sidecars) {
-      await flowEndpoint(flow.source, name, deps, { tags }).writeAtomically(Readable.from([Buffer.from(text)]), {
+      await configObject(deps, `${prefix}${name}`).writeAtomically(Readable.from([Buffer.from(text)]), {
         size: Buffer.byteLength(text),
       });
     }
@@ -113,5 +116,5 @@ export async function seedSource(
     const result = await copy(configObject(deps, file.staging.key), target, { expectedSha256: file.sha256 });
     seeded.push(result.target);
   }
-  return { seeded, seeded_at: nowOf(deps).toISOString() };
+  return { seeded, manifests: `s3://${deps.configBucket}/${prefix}`, seeded_at: nowOf(deps).toISOString() };
 }

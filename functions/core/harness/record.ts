@@ -192,8 +192,9 @@ export async function recordResults(state: RunState, flow: Flow | undefined, dep
 }
 
 /**
- * Cleanup: deletes the run's staged files, the seeded files and sidecars at the source,
- * and the arrived files at every target. Best effort: what is already gone is fine, other
+ * Cleanup: deletes the run's staged files, the seeded files at the source and the arrived
+ * files at every target. The sidecars under `manifests/` stay: with `results/` they are
+ * the run's record. Best effort: what is already gone is fine, other
  * errors are reported, not thrown — the lifecycle rules on staging and synthetic tags
  * catch leftovers.
  */
@@ -205,9 +206,7 @@ export async function cleanup(
   const names = testFileNames(flow.testdata, item.run_id);
   const endpoints = [
     ...names.map((name) => configObject(deps, stagingKey(item.run_id, name))),
-    ...names.flatMap((name) =>
-      [name, `${name}.sha256`, `${name}.manifest.json`].map((file) => flowEndpoint(flow.source, file, deps)),
-    ),
+    ...names.map((name) => flowEndpoint(flow.source, name, deps)),
     ...names.flatMap((name) => flowTargets(flow).map((target) => flowEndpoint(target, name, deps))),
   ];
   let deleted = 0;
