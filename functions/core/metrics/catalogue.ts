@@ -78,6 +78,35 @@ export const HARNESS_METRIC_FAMILY = {
   },
 } as const satisfies MetricFamily;
 
+/**
+ * The transfer workflow's Log Notification step: one datum per file notified. Per-channel
+ * detail (SNS topic, webhook, the provider's response) lives in the notification log table.
+ */
+export const NOTIFICATION_METRIC_FAMILY = {
+  service: 'fileflow-notification',
+  dimensions: ['Customer', 'WorkflowId', 'service'],
+  metrics: {
+    sent: {
+      name: 'NotificationSent',
+      unit: 'Count',
+      statistic: 'Sum',
+      title: 'Notifications sent (channels reached)',
+    },
+    failed: {
+      name: 'NotificationFailed',
+      unit: 'Count',
+      statistic: 'Sum',
+      title: 'Notifications failed (channels not reached)',
+    },
+    latency: {
+      name: 'NotificationLatencySeconds',
+      unit: 'Seconds',
+      statistic: 'Average',
+      title: 'Notification latency (seconds to notify every channel)',
+    },
+  },
+} as const satisfies MetricFamily;
+
 /** CloudWatch namespace of an instance's transfer metrics (`POWERTOOLS_METRICS_NAMESPACE`): one per pipeline. */
 export function transferMetricsNamespace(namePrefix: string): string {
   return `${namePrefix}-transfers`;

@@ -4,7 +4,12 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TransferMetric } from '../pipeline/deps';
-import { HARNESS_METRIC_FAMILY, TRANSFER_METRIC_FAMILY, type CatalogueUnit } from './catalogue';
+import {
+  HARNESS_METRIC_FAMILY,
+  NOTIFICATION_METRIC_FAMILY,
+  TRANSFER_METRIC_FAMILY,
+  type CatalogueUnit,
+} from './catalogue';
 
 const UNITS: Record<CatalogueUnit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,
@@ -42,4 +47,29 @@ export function emitHarnessRun(
   single.addMetric(success.name, UNITS[success.unit], runSuccess);
   if (latencySeconds !== undefined) single.addMetric(latency.name, UNITS[latency.unit], latencySeconds);
   single.publishStoredMetrics();
+}
+
+/** Powertools Metrics for the notification family; namespace from `POWERTOOLS_METRICS_NAMESPACE` (default `fileflow`). */
+export function notificationMetrics(namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'fileflow'): Metrics {
+  return new Metrics({ namespace, serviceName: NOTIFICATION_METRIC_FAMILY.service });
+}
+
+/** One file's notification attempts, as Log Notification summarises them (channel and target → outcome). */
+export interface NotificationOutcome {
+  readonly customerId: string;
+  readonly workflowId: string;
+  /** Outcome of every channel tried. */
+  readonly statuses: readonly ('SENT' | 'FAILED')[];
+  /** Seconds Log Notification took to notify every channel. */
+  readonly seconds: number;
+}
+
+/** Writes one file's notification metrics as one EMF record, dimensions Customer and WorkflowId. */
+export function emitNotificationMetrics(metrics: Metrics, outcome: NotificationOutcome): void {
+  const { sent, failed, latency } = NOTIFICATION_METRIC_FAMILY.metrics;
+  metrics.addDimensions({ Customer: outcome.customerId, WorkflowId: outcome.workflowId });
+  metrics.addMetric(sent.name, UNITS[sent.unit], outcome.statuses.filter((s) => s === 'SENT').length);
+  metrics.addMetric(failed.name, UNITS[failed.unit], outcome.statuses.filter((s) => s === 'FAILED').length);
+  metrics.addMetric(latency.name, UNITS[latency.unit], outcome.seconds);
+  metrics.publishStoredMetrics();
 }
