@@ -19,6 +19,27 @@ export interface EmfDocument {
 
 /** Runs `run` (which must create its Metrics instances inside) and returns the EMF documents it logged. */
 export function emittedEmf(run: () => void): EmfDocument[] {
+  const capture = startCapture();
+  try {
+    run();
+    return capture.documents();
+  } finally {
+    capture.stop();
+  }
+}
+
+/** {@link emittedEmf} for an asynchronous `run`, such as a Lambda handler imported and invoked inside it. */
+export async function emittedEmfAsync(run: () => Promise<void>): Promise<EmfDocument[]> {
+  const capture = startCapture();
+  try {
+    await run();
+    return capture.documents();
+  } finally {
+    capture.stop();
+  }
+}
+
+function startCapture(): { documents(): EmfDocument[]; stop(): void } {
   const previous = {
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV,
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED,
@@ -26,18 +47,19 @@ export function emittedEmf(run: () => void): EmfDocument[] {
   process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   const log = sinon.stub(console, 'log');
-  try {
-    run();
-    return log.getCalls().flatMap((call) => {
-      const line = call.args[0];
-      if (typeof line !== 'string' || !line.includes('"_aws"')) return [];
-      return [JSON.parse(line) as EmfDocument];
-    });
-  } finally {
-    log.restore();
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
+  return {
+    documents: () =>
+      log.getCalls().flatMap((call) => {
+        const line = call.args[0];
+        if (typeof line !== 'string' || !line.includes('"_aws"')) return [];
+        return [JSON.parse(line) as EmfDocument];
+      }),
+    stop: () => {
+      log.restore();
+      for (const [name, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    },
+  };
 }
