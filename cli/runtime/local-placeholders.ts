@@ -11,9 +11,23 @@
  * against the workflow schema (the placeholder values are well-formed), so it
  * is checked like any other before it is resolved. Against AWS a placeholder
  * is refused: it names nothing there.
+ *
+ * Flow-test configs (`config/flows/`) name the same servers by their SFTP
+ * endpoint's `host`: `local:source` or `local:target`. {@link resolveLocalFlow}
+ * replaces `host`, `port`, `username` and `host_key` with the server's, reads
+ * the absolute `directory` as a path below the server's root (the root stands
+ * in for a partner's chrooted home), and a `credentials.private_key_file` of
+ * `local:<server>` as that server's client key — so a negative flow can log in
+ * to `local:source` with the key of `local:target`, which `source` refuses.
  */
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
+import {
+  LOCAL_PLACEHOLDER_PREFIX as FLOW_PLACEHOLDER_PREFIX,
+  localPlaceholderEndpoints,
+  type Flow,
+  type SftpFlowEndpoint,
+} from '../../functions/core/flows/schema';
 import type { StoredWorkflow, TrackingRepository } from '../../functions/core/tracking/repository';
 import { LOCAL_SFTP_SERVERS, type LocalEndpoints, type LocalSftpServerName } from './endpoints-file';
 
@@ -140,4 +154,47 @@ export async function putLocalWorkflow(
   const stored = await repository.putWorkflow(resolved);
   await createLocalDirectories(resolved, endpoints);
   return stored;
+}
+
+/** The local server a `local:<name>` value names, or an issue at `path`. */
+function localServer(
+  value: string,
+  path: string,
+  endpoints: LocalEndpoints,
+  issues: PlaceholderIssue[],
+): LocalEndpoints['sftp'][LocalSftpServerName] | undefined {
+  const name = value.slice(FLOW_PLACEHOLDER_PREFIX.length);
+  if ((LOCAL_SFTP_SERVERS as readonly string[]).includes(name)) return endpoints.sftp[name as LocalSftpServerName];
+  issues.push({ path, message: `no local SFTP server "${name}" (there are: ${LOCAL_SFTP_SERVERS.join(', ')})` });
+  return undefined;
+}
+
+/**
+ * A copy of `flow` with every `local:` placeholder of its SFTP endpoints replaced by the
+ * local runtime's server (see the module comment); throws {@link LocalPlaceholderError}
+ * naming every placeholder that names no server.
+ */
+export function resolveLocalFlow(flow: Flow, endpoints: LocalEndpoints): Flow {
+  const resolved = structuredClone(flow);
+  const issues: PlaceholderIssue[] = [];
+  for (const { path, endpoint } of localPlaceholderEndpoints(resolved)) {
+    const server = localServer(endpoint.host, `${path}.host`, endpoints, issues);
+    const credentials = endpoint.credentials;
+    let keyFile = 'private_key_file' in credentials ? credentials.private_key_file : undefined;
+    if (keyFile?.startsWith(FLOW_PLACEHOLDER_PREFIX)) {
+      keyFile = localServer(keyFile, `${path}.credentials.private_key_file`, endpoints, issues)?.privateKeyFile;
+    }
+    if (!server) continue;
+    const local: Partial<SftpFlowEndpoint> = {
+      host: server.host,
+      port: server.port,
+      username: server.username,
+      host_key: { fingerprints: [server.hostKeyFingerprint] },
+      directory: posix.join(server.root, endpoint.directory),
+      ...(keyFile === undefined ? {} : { credentials: { private_key_file: keyFile } }),
+    };
+    Object.assign(endpoint, local);
+  }
+  if (issues.length > 0) throw new LocalPlaceholderError(issues);
+  return resolved;
 }

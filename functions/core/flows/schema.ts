@@ -335,6 +335,23 @@ export function flowTargets(flow: Flow): FlowEndpoint[] {
   return Array.isArray(flow.target) ? flow.target : [flow.target];
 }
 
+/**
+ * The prefix of a `local:` placeholder. An SFTP endpoint whose `host` is `local:source` or
+ * `local:target` stands for that SFTP server of the local runtime, whose port and keys
+ * change on every `fileflow local up`; `fileflow flows run --local` fills them in.
+ */
+export const LOCAL_PLACEHOLDER_PREFIX = 'local:';
+
+/** A flow's SFTP endpoints whose host is a `local:` placeholder, with their JSON paths. */
+export function localPlaceholderEndpoints(flow: Flow): { path: string; endpoint: SftpFlowEndpoint }[] {
+  const targets = Array.isArray(flow.target)
+    ? flow.target.map((target, index) => ({ path: `$.target[${index}]`, target }))
+    : [{ path: '$.target', target: flow.target }];
+  return [{ path: '$.source', target: flow.source }, ...targets].flatMap(({ path, target }) =>
+    target.sftp?.host.startsWith(LOCAL_PLACEHOLDER_PREFIX) ? [{ path: `${path}.sftp`, endpoint: target.sftp }] : [],
+  );
+}
+
 // ---------------------------------------------------------------- groups
 
 /** A named subset of flows, as written in `config/groups/<name>.json`. */

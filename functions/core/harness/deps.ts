@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createEndpoint } from '../endpoints';
 import type { Endpoint } from '../endpoint';
-import type { FlowEndpoint } from '../flows/schema';
+import type { Flow, FlowEndpoint } from '../flows/schema';
 import type { Location } from '../locations';
 import type { SftpSessionPool } from '../sftp/session-pool';
 
@@ -44,6 +44,11 @@ export interface HarnessDeps {
   readonly invokeTransfer?: TransferInvoker;
   /** For `pull` flows; absent means such flows fail with a clear reason. */
   readonly requestPull?: PullRequester;
+  /**
+   * Fills in a flow's `local:` placeholders (the local runtime's SFTP servers); throws when
+   * one names no server. Absent (on AWS) a flow with a placeholder is CONFIG_INVALID.
+   */
+  readonly resolveLocalPlaceholders?: (flow: Flow) => Flow;
   readonly metrics: MetricsSink;
   readonly publishAlert: AlertPublisher;
   /** The clock, injectable so specs can move time. @default the system clock */

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { Flow } from '../flows/schema';
-import { loadFlowsFromBucket } from '../flows/load';
+import { Flow, localPlaceholderEndpoints } from '../flows/schema';
+import { loadFlowsFromBucket, type InvalidFlowConfig } from '../flows/load';
 import { nowOf, type HarnessDeps } from './deps';
 import { stagingKey, type FlowRun, type ObjectPointer } from './model';
 
@@ -51,7 +51,13 @@ export async function listEnabledTests(input: HarnessInput, deps: HarnessDeps): 
     return { flow_id: flowId, run_id: runId, date, started_at: started.toISOString(), seed: input.seed ?? runId };
   };
   const runs: FlowRun[] = [];
-  for (const flow of flows) {
+  const placeholderErrors: InvalidFlowConfig[] = [];
+  for (const listed of flows) {
+    const flow = resolvePlaceholders(listed, deps, deps.configPrefix ?? 'config/');
+    if ('errors' in flow) {
+      placeholderErrors.push(flow);
+      continue;
+    }
     const run = runOf(flow.flow_id);
     const config = { bucket: deps.configBucket, key: stagingKey(run.run_id, 'flow.json') };
     await deps.s3.send(
@@ -63,11 +69,40 @@ export async function listEnabledTests(input: HarnessInput, deps: HarnessDeps): 
     );
     runs.push({ ...run, config });
   }
-  for (const entry of invalid) {
+  for (const entry of [...invalid, ...placeholderErrors]) {
     const errors = entry.errors.map((error) => `${error.path}: ${error.message}`).join('; ');
     runs.push({ ...runOf(entry.flow_id), config_error: `${entry.key}: ${errors}`.slice(0, 2000) });
   }
   return { batch_id: batchId, date, runs };
+}
+
+/**
+ * The flow with its `local:` placeholders filled in by the local runtime, or why it cannot
+ * run here: on AWS a placeholder names nothing, and locally it may name no server.
+ */
+function resolvePlaceholders(flow: Flow, deps: HarnessDeps, prefix: string): Flow | InvalidFlowConfig {
+  const placeholders = localPlaceholderEndpoints(flow);
+  if (placeholders.length === 0) return flow;
+  const invalid = (errors: { path: string; message: string }[]): InvalidFlowConfig => ({
+    key: `${prefix}flows/${flow.flow_id}.json`,
+    flow_id: flow.flow_id,
+    reason: 'CONFIG_INVALID',
+    errors,
+  });
+  if (!deps.resolveLocalPlaceholders) {
+    return invalid(
+      placeholders.map(({ path }) => ({
+        path: `${path}.host`,
+        message:
+          'a local: placeholder names a server of the local runtime; run this flow with fileflow flows run --local',
+      })),
+    );
+  }
+  try {
+    return Flow.parse(deps.resolveLocalPlaceholders(flow));
+  } catch (error) {
+    return invalid([{ path: '$', message: (error as Error).message }]);
+  }
 }
 
 /** Reads a run's config snapshot. */
