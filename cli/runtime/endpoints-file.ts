@@ -73,10 +73,23 @@ export const localEndpointsSchema = z.strictObject({
     tables: z.record(z.string(), z.string()),
   }),
   sftp: z.strictObject({ source: sftpServer, target: sftpServer }),
+  /** The chat bot's HTTP endpoint, when the runtime serves one (`fileflow local up` does). */
+  chatbot: z
+    .strictObject({
+      /** Base URL; Slack commands go to `<url>/slack/commands`, Teams messages to `<url>/teams/messages`. */
+      url: z.url(),
+      /** This runtime's Slack signing secret: sign requests with it (`v0:<timestamp>:<body>`). */
+      slackSigningSecret: z.string().min(16),
+      /** This runtime's Teams outgoing-webhook security token (base64). */
+      teamsSecurityToken: z.string().min(16),
+    })
+    .optional(),
 });
 
 /** A parsed `endpoints.json`. */
 export type LocalEndpoints = z.output<typeof localEndpointsSchema>;
+/** The chat bot in `endpoints.json`. */
+export type LocalChatBotEndpoint = NonNullable<LocalEndpoints['chatbot']>;
 /** One SFTP server in `endpoints.json`. */
 export type LocalSftpServer = LocalEndpoints['sftp'][LocalSftpServerName];
 
