@@ -5,6 +5,7 @@ import { register as registerFlows } from './flows';
 import { register as registerHarness } from './harness';
 import { register as registerLocal } from './local';
 import { register as registerRedrive } from './redrive';
+import { register as registerReport } from './report';
 import { register as registerStatus } from './status';
 import { register as registerSynth } from './synth';
 import { register as registerWorkflows } from './workflows';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerHarness(program);
   registerLocal(program);
   registerRedrive(program);
+  registerReport(program);
   registerStatus(program);
   registerSynth(program);
   registerWorkflows(program);
