@@ -30,6 +30,8 @@ export interface CopyTiming {
   /** fileflow only: MiB per second over the engine's own copy time. */
   readonly engineMibPerSecond?: number;
   readonly peakRssMib: number;
+  /** CPU seconds (user + system) the command used per GiB moved: a figure that load on the machine barely changes. */
+  readonly cpuSecondsPerGiB: number;
   /** fileflow's speed divided by rclone's on the same path. */
   readonly ratioToRclone?: number;
 }
@@ -40,10 +42,13 @@ export interface BenchCopyOptions {
   readonly mib?: number;
   /** Sizes at which fileflow's peak memory is also measured. @default [64, 1024] */
   readonly rssMib?: readonly number[];
+  /** Only the paths whose name contains one of these (`SFTP → S3`, `S3 → S3`…). @default every path */
+  readonly paths?: readonly string[];
 }
 
 interface Timed {
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly peakRssKib: number;
   readonly stdout: string;
 }
@@ -68,6 +73,7 @@ export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTim
       mibPerSecond: Math.round(median(same.map((row) => row.mibPerSecond)) * 10) / 10,
       ...(engine.length > 0 ? { engineMibPerSecond: Math.round(median(engine) * 10) / 10 } : {}),
       peakRssMib: Math.round(median(same.map((row) => row.peakRssMib)) * 10) / 10,
+      cpuSecondsPerGiB: Math.round(median(same.map((row) => row.cpuSecondsPerGiB)) * 100) / 100,
     } as CopyTiming;
   });
   return rows.map((row) => {
@@ -83,15 +89,20 @@ function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv 
   return new Promise((resolvePromise, reject) => {
     execFile(
       '/usr/bin/time',
-      ['-f', '__time__ %e %M', command, ...args],
+      ['-f', '__time__ %e %M %U %S', command, ...args],
       { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * MIB },
       (error, stdout, stderr) => {
-        const match = /__time__ ([\d.]+) (\d+)/.exec(stderr);
+        const match = /__time__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
         if (error || !match) {
           reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || error?.message}`));
           return;
         }
-        resolvePromise({ seconds: Number(match[1]), peakRssKib: Number(match[2]), stdout });
+        resolvePromise({
+          seconds: Number(match[1]),
+          peakRssKib: Number(match[2]),
+          cpuSeconds: Number(match[3]) + Number(match[4]),
+          stdout,
+        });
       },
     );
   });
@@ -220,6 +231,7 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         mibPerSecond: Math.round((size / run.seconds) * 10) / 10,
         ...(run.engineMibPerSecond !== undefined ? { engineMibPerSecond: run.engineMibPerSecond } : {}),
         peakRssMib: Math.round(run.peakRssKib / 102.4) / 10,
+        cpuSecondsPerGiB: Math.round(((run.cpuSeconds * 1024) / size) * 100) / 100,
       };
       results.push(timing);
       return timing;
@@ -276,7 +288,8 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         `ffs3:bench-dst/rc3-${name}`,
       ],
     ];
-    for (const [path, src, dst, rcSrc, rcDst] of paths) {
+    const wanted = (path: string) => !options.paths || options.paths.some((part) => path.includes(part));
+    for (const [path, src, dst, rcSrc, rcDst] of paths.filter(([path]) => wanted(path))) {
       const rc = row(path, 'rclone', mib, await rclone(rcSrc, rcDst));
       const ff = await fileflowCopy(src, dst, sha256);
       const timing = row(path, 'fileflow', mib, ff);
@@ -289,30 +302,19 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
     for (const size of rssSizes.filter((s) => s !== mib)) {
       const seeded = await seed(size);
       const sizeName = `payload-${size}.bin`;
-      row(
-        `S3 → SFTP (memory)`,
-        'fileflow',
-        size,
-        await fileflowCopy(`s3://bench-src/${sizeName}`, sftpUri(sizeName), seeded.sha256),
-      );
-      row(
-        `SFTP → S3 (memory)`,
-        'fileflow',
-        size,
-        await fileflowCopy(sftpUri(sizeName), `s3://bench-dst/${sizeName}`, seeded.sha256),
-      );
-      row(
-        `SFTP → SFTP (memory)`,
-        'fileflow',
-        size,
-        await fileflowCopy(sftpUri(sizeName), sftpUri(`copy-${sizeName}`), seeded.sha256),
-      );
-      row(
-        `S3 → S3 (memory)`,
-        'fileflow',
-        size,
-        await fileflowCopy(`s3://bench-src/${sizeName}`, `s3://bench-dst/copy-${sizeName}`, seeded.sha256),
-      );
+      const memoryPaths: [string, string, string][] = [
+        ['S3 → SFTP', `s3://bench-src/${sizeName}`, sftpUri(sizeName)],
+        ['SFTP → S3', sftpUri(sizeName), `s3://bench-dst/${sizeName}`],
+        ['SFTP → SFTP', sftpUri(sizeName), sftpUri(`copy-${sizeName}`)],
+        ['S3 → S3', `s3://bench-src/${sizeName}`, `s3://bench-dst/copy-${sizeName}`],
+      ];
+      // The SFTP-sourced paths read what S3 → SFTP wrote.
+      const [first, ...rest] = memoryPaths;
+      const written = await fileflowCopy(first![1], first![2], seeded.sha256);
+      if (wanted(first![0])) row(`${first![0]} (memory)`, 'fileflow', size, written);
+      for (const [path, src, dst] of rest.filter(([path]) => wanted(path))) {
+        row(`${path} (memory)`, 'fileflow', size, await fileflowCopy(src, dst, seeded.sha256));
+      }
       await rm(join(sftpDir, sizeName), { force: true });
       await rm(join(sftpDir, `copy-${sizeName}`), { force: true });
       await rm(seeded.local, { force: true });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- synth|copy …] [-- --mib N] [-- --runs N]`: the product's speed
+ * `npm run bench [-- --json] [-- synth|copy …] [-- --mib N] [-- --runs N] [-- --path NAME…]`: the product's speed
  * and memory figures; with `--runs`, the copy bench is repeated and each figure is the median
  * over the runs (the machine is shared and single runs are noisy). Not a test: nothing here
  * asserts on time.
@@ -15,7 +15,11 @@ const valueOf = (flag: string): number | undefined => {
 };
 const mib = valueOf('--mib');
 const runs = valueOf('--runs') ?? 1;
-const sections = args.filter((arg, i) => !arg.startsWith('--') && !['--mib', '--runs'].includes(args[i - 1]!));
+/** `--path 'SFTP → S3'` (repeatable, a part of the name is enough) keeps only those copy paths. */
+const paths = args.flatMap((arg, i) => (args[i - 1] === '--path' ? [arg] : []));
+const sections = args.filter(
+  (arg, i) => !arg.startsWith('--') && !['--mib', '--runs', '--path'].includes(args[i - 1]!),
+);
 const wants = (name: string): boolean => sections.length === 0 || sections.includes(name);
 
 async function main(): Promise<void> {
@@ -29,7 +33,8 @@ async function main(): Promise<void> {
   }
   if (wants('copy')) {
     const all: CopyTiming[][] = [];
-    for (let run = 0; run < runs; run++) all.push(await benchCopy(mib ? { mib, rssMib: [] } : {}));
+    const options = { ...(mib ? { mib, rssMib: [] } : {}), ...(paths.length > 0 ? { paths } : {}) };
+    for (let run = 0; run < runs; run++) all.push(await benchCopy(options));
     report.copy = medianTimings(all);
     if (!json) {
       console.log(`Copy on loopback (wall time of each command, process start included; median of ${runs})`);
