@@ -210,7 +210,9 @@ export class TransferPipeline extends Construct {
         environment:
           handler === 'recordMetrics'
             ? { POWERTOOLS_METRICS_NAMESPACE: metricsNamespace }
-            : { ...this.tables.environment },
+            : handler === 'logNotification'
+              ? { ...this.tables.environment, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace }
+              : { ...this.tables.environment },
         permissions: permissions[handler],
         ...(isCopy ? COPY_FUNCTION : {}),
       });

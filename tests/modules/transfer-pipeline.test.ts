@@ -44,7 +44,7 @@ describe('TransferPipeline', () => {
       expect(names).to.have.members(Object.values(TRANSFER_HANDLERS).map((file) => `ff-dev-${file}`));
     });
 
-    it('THEN every function but record-metrics is told the six tracking table names', () => {
+    it('THEN every function but record-metrics is told the six tracking table names, and the metric writers their namespace', () => {
       for (const fn of Object.values(resourcesOf(synth, 'aws_lambda_function'))) {
         const variables = (fn.environment as { variables: Record<string, string> }).variables;
         if (fn.function_name === 'ff-dev-record-metrics') {
@@ -53,7 +53,12 @@ describe('TransferPipeline', () => {
             POWERTOOLS_METRICS_NAMESPACE: transferMetricsNamespace('ff-dev'),
           });
         } else {
+          // Log Notification also writes the notification metrics, to the same namespace as Record Metrics.
+          const metrics = fn.function_name === 'ff-dev-log-notification' ? ['POWERTOOLS_METRICS_NAMESPACE'] : [];
+          if (metrics.length > 0)
+            expect(variables.POWERTOOLS_METRICS_NAMESPACE).to.equal(transferMetricsNamespace('ff-dev'));
           expect(Object.keys(variables)).to.have.members([
+            ...metrics,
             'NODE_OPTIONS',
             'FILE_TRANSFER_STATUS_TABLE',
             'CUSTOMER_FILE_INDEX_TABLE',
