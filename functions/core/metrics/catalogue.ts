@@ -107,6 +107,9 @@ export const NOTIFICATION_METRIC_FAMILY = {
   },
 } as const satisfies MetricFamily;
 
+/** Field (not a dimension) of every notification record naming the file, for the recent-failures table. */
+export const NOTIFICATION_FILE_FIELD = 'fileName';
+
 /** CloudWatch namespace of an instance's transfer metrics (`POWERTOOLS_METRICS_NAMESPACE`): one per pipeline. */
 export function transferMetricsNamespace(namePrefix: string): string {
   return `${namePrefix}-transfers`;

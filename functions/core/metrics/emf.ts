@@ -6,6 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { TransferMetric } from '../pipeline/deps';
 import {
   HARNESS_METRIC_FAMILY,
+  NOTIFICATION_FILE_FIELD,
   NOTIFICATION_METRIC_FAMILY,
   TRANSFER_METRIC_FAMILY,
   type CatalogueUnit,
@@ -58,16 +59,21 @@ export function notificationMetrics(namespace = process.env.POWERTOOLS_METRICS_N
 export interface NotificationOutcome {
   readonly customerId: string;
   readonly workflowId: string;
+  readonly fileName: string;
   /** Outcome of every channel tried. */
   readonly statuses: readonly ('SENT' | 'FAILED')[];
   /** Seconds Log Notification took to notify every channel. */
   readonly seconds: number;
 }
 
-/** Writes one file's notification metrics as one EMF record, dimensions Customer and WorkflowId. */
+/**
+ * Writes one file's notification metrics as one EMF record, dimensions Customer and WorkflowId;
+ * the file name rides along as a plain field, so Logs Insights can list failures by file.
+ */
 export function emitNotificationMetrics(metrics: Metrics, outcome: NotificationOutcome): void {
   const { sent, failed, latency } = NOTIFICATION_METRIC_FAMILY.metrics;
   metrics.addDimensions({ Customer: outcome.customerId, WorkflowId: outcome.workflowId });
+  metrics.addMetadata(NOTIFICATION_FILE_FIELD, outcome.fileName);
   metrics.addMetric(sent.name, UNITS[sent.unit], outcome.statuses.filter((s) => s === 'SENT').length);
   metrics.addMetric(failed.name, UNITS[failed.unit], outcome.statuses.filter((s) => s === 'FAILED').length);
   metrics.addMetric(latency.name, UNITS[latency.unit], outcome.seconds);
