@@ -20,9 +20,9 @@ export async function handler(event: unknown): Promise<NotificationSummary> {
   const payload = NotificationPayload.parse(event);
   const started = performance.now();
   const summary = await logNotification(payload, deps);
-  const { customerId, workflowId } = payload.state.file;
+  const { customerId, workflowId, fileName } = payload.state.file;
   const seconds = (performance.now() - started) / 1000;
-  emitNotificationMetrics(metrics, { customerId, workflowId, statuses: Object.values(summary), seconds });
+  emitNotificationMetrics(metrics, { customerId, workflowId, fileName, statuses: Object.values(summary), seconds });
   logger.info('notified', { file: payload.state.file, summary });
   return summary;
 }
