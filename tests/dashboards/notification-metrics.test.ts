@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTables, localDynamoClient, startDynamo, type LocalDynamo } from '../../cli/local/dynamodb';
-import { NOTIFICATION_METRIC_FAMILY } from '../../functions/core/metrics/catalogue';
+import { NOTIFICATION_FILE_FIELD, NOTIFICATION_METRIC_FAMILY } from '../../functions/core/metrics/catalogue';
 import { physicalTableNames, trackingTableSpecs } from '../../functions/core/tracking/tables';
 import { emittedEmfAsync, type EmfDocument } from '../helpers/emf';
 
@@ -84,6 +84,7 @@ describe('Notification metrics', () => {
         expect(directive.Dimensions[0]).to.have.members([...NOTIFICATION_METRIC_FAMILY.dimensions]);
         expect(document.Customer).to.equal('acme');
         expect(document.WorkflowId).to.equal('acme-orders');
+        expect(document[NOTIFICATION_FILE_FIELD]).to.equal('orders.csv');
         expect(document.service).to.equal(NOTIFICATION_METRIC_FAMILY.service);
       }
     });
