@@ -3,14 +3,24 @@
  *
  * `flows run` executes the harness workflow's own ASL in-process (aws-local-stepfunctions)
  * with the same cores the Lambda handlers run. With `--local` it talks to the local
- * runtime started by `fileflow local up` (its `endpoints.json` names the S3 server): it
+ * runtime started by `fileflow local up` (its `endpoints.json` names the servers): it
  * deliberately does not start servers of its own, because without the runtime's pipeline
- * nothing would move the seeded files and every flow would time out. Without `--local`
+ * nothing would move the seeded files and every flow would time out. Before the run it
+ * mirrors the config directory into the runtime — flows and groups into the local config
+ * bucket, the pipeline workflows into the runtime's workflow table — and fills in the
+ * flows' `local:` placeholders, so the shipped samples run as they are. Without `--local`
  * it uses the AWS credentials of the shell against `--bucket`.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { runLocally, type JsonValue, type LocalHandler } from '../../asl';
@@ -20,7 +30,10 @@ import type { HarnessInput } from '../../functions/core/harness/list';
 import type { RecordedRun, RunRecord } from '../../functions/core/harness/record';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 import { s3ClientFor } from '../local/s3-server';
-import { formatTable } from '../runtime/cli-support';
+import { formatTable, openTrackingTarget } from '../runtime/cli-support';
+import { readLocalEndpoints, type LocalEndpoints } from '../runtime/endpoints-file';
+import { localS3Client } from '../runtime/local-runtime';
+import { putLocalWorkflow, resolveLocalFlow } from '../runtime/local-placeholders';
 
 /** The config bucket `flows run --local` and `results --local` use unless told otherwise. */
 export const LOCAL_CONFIG_BUCKET = 'fileflow-local-config';
@@ -35,6 +48,10 @@ interface BucketOptions {
 }
 
 interface RunOptions extends BucketOptions {
+  /** With `--local`: mirror this directory's flows, groups and workflows into the runtime first. */
+  readonly configDir: string;
+  /** `--no-sync` sets it false: run what the local config bucket holds. */
+  readonly sync: boolean;
   readonly group?: string;
   readonly flow?: string[];
   readonly concurrency: string;
@@ -166,35 +183,106 @@ export function resultRows(records: readonly RunRecord[]): Record<string, string
   }));
 }
 
-/** The local runtime's S3 server and credentials, from its `endpoints.json`. */
-async function localS3(localDir?: string): Promise<S3Client> {
-  const dir = resolve(localDir ?? process.env.FILEFLOW_LOCAL_DIR ?? '.fileflow/local');
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'endpoints.json'), 'utf8');
-  } catch {
-    throw new Error(
-      `no local runtime in ${dir} (endpoints.json not found); start one with: fileflow local up --detach`,
-    );
-  }
-  const { s3 } = JSON.parse(text) as { s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } };
-  return s3ClientFor(s3.endpoint, { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-}
-
-async function openBucket(options: BucketOptions): Promise<{ s3: S3Client; bucket: string; prefix: string }> {
+/** The config bucket the options name, its client, and (with `--local`) the runtime's endpoints. */
+async function openBucket(
+  options: BucketOptions,
+): Promise<{ s3: S3Client; bucket: string; prefix: string; endpoints?: LocalEndpoints }> {
   const prefix = options.prefix === '' || options.prefix.endsWith('/') ? options.prefix : `${options.prefix}/`;
   if (options.local) {
-    const s3 = await localS3(options.localDir);
+    const endpoints = await readLocalEndpoints(options.localDir);
+    const s3 = localS3Client(endpoints);
     const bucket = options.bucket ?? LOCAL_CONFIG_BUCKET;
     // The local runtime makes the pipeline's buckets; the harness's config bucket is ours to make.
     await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
       if (!/BucketAlready/.test(error.name)) throw error;
     });
-    return { s3, bucket, prefix };
+    return { s3, bucket, prefix, endpoints };
   }
   if (!options.bucket) throw new Error('name the config bucket with --bucket, or use --local');
   const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   return { s3: endpoint ? s3ClientFor(endpoint) : new S3Client({}), bucket: options.bucket, prefix };
+}
+
+/** The `*.json` files directly in `dir`, sorted; none when the directory does not exist. */
+async function jsonFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  return entries.filter((name) => name.endsWith('.json')).sort();
+}
+
+/** What {@link syncLocalConfig} mirrored. */
+export interface SyncedConfig {
+  readonly flows: number;
+  readonly groups: number;
+  readonly removed: number;
+  readonly workflows: number;
+}
+
+/**
+ * Mirrors a config directory into the local runtime: `flows/*.json` and `groups/*.json`
+ * are uploaded as they are (a broken file too — the harness records it as CONFIG_INVALID,
+ * as it would on AWS), configs in the bucket with no file here are removed, and
+ * `workflows/*.json` are stored as `fileflow workflows put --local` stores them.
+ */
+export async function syncLocalConfig(
+  configDir: string,
+  target: { s3: S3Client; bucket: string; prefix: string; localDir?: string },
+): Promise<SyncedConfig> {
+  const { s3, bucket, prefix } = target;
+  const counts = { flows: 0, groups: 0, removed: 0, workflows: 0 };
+  for (const folder of ['flows', 'groups'] as const) {
+    const names = await jsonFiles(join(configDir, folder));
+    for (const name of names) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${prefix}${folder}/${name}`,
+          Body: await readFile(join(configDir, folder, name)),
+          ContentType: 'application/json',
+        }),
+      );
+      counts[folder] += 1;
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${folder}/` }));
+    for (const { Key } of listed.Contents ?? []) {
+      if (!Key || names.includes(Key.slice(`${prefix}${folder}/`.length))) continue;
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+      counts.removed += 1;
+    }
+  }
+  const workflows = await jsonFiles(join(configDir, 'workflows'));
+  if (workflows.length > 0) {
+    const tracking = await openTrackingTarget({ local: true, localDir: target.localDir });
+    try {
+      for (const name of workflows) {
+        const definition = JSON.parse(await readFile(join(configDir, 'workflows', name), 'utf8')) as unknown;
+        await putLocalWorkflow(tracking.repository, definition, tracking.endpoints!);
+        counts.workflows += 1;
+      }
+    } finally {
+      tracking.close();
+    }
+  }
+  return counts;
+}
+
+/**
+ * The harness's dependencies on the local runtime: its S3 server, its SFTP servers for the
+ * flows' `local:` placeholders, and no Lambda. Pull flows need no request here: the
+ * runtime's pull poller scans every source on its own tick (1 s).
+ */
+export function localHarnessDeps(
+  endpoints: LocalEndpoints,
+  parts: Pick<HarnessDeps, 's3' | 'configBucket' | 'sftpPool' | 'metrics' | 'publishAlert'> &
+    Partial<Pick<HarnessDeps, 'configPrefix' | 'secretsManager'>>,
+): HarnessDeps {
+  return {
+    ...parts,
+    requestPull: async () => undefined,
+    resolveLocalPlaceholders: (flow) => resolveLocalFlow(flow, endpoints),
+  };
 }
 
 function withBucketOptions(command: Command): Command {
@@ -214,22 +302,31 @@ function withBucketOptions(command: Command): Command {
 
 async function flowsRunCommand(options: RunOptions): Promise<number> {
   if (options.group && options.flow) throw new Error('give --group or --flow, not both');
-  const { s3, bucket, prefix } = await openBucket(options);
+  const { s3, bucket, prefix, endpoints } = await openBucket(options);
   const sftpPool = new SftpSessionPool({ idleMs: 1000 });
   const sns = options.alertTopicArn ? new SNSClient({}) : undefined;
   try {
-    const deps: HarnessDeps = {
+    if (endpoints && options.sync) {
+      const synced = await syncLocalConfig(resolve(options.configDir), {
+        s3,
+        bucket,
+        prefix,
+        localDir: options.localDir,
+      });
+      if (!options.json) {
+        process.stderr.write(
+          `synced ${options.configDir} into the local runtime: ${synced.flows} flow(s), ${synced.groups} group(s), ` +
+            `${synced.workflows} workflow(s)${synced.removed ? `, ${synced.removed} stale config(s) removed` : ''}\n`,
+        );
+      }
+    }
+    const parts = {
       s3,
       configBucket: bucket,
       configPrefix: prefix,
       sftpPool,
-      // The local runtime's pull poller scans every source on its own tick (1 s), so a pull
-      // flow needs no request there. On AWS the pollers run on their schedule too, but
-      // nothing here can ask them to hurry. Lambda invoke has no local stand-in: such
-      // flows fail with TriggerUnavailableError.
-      requestPull: options.local ? async () => undefined : undefined,
       metrics: { recordRun: () => undefined },
-      publishAlert: async (subject, message) => {
+      publishAlert: async (subject: string, message: string) => {
         if (sns)
           await sns.send(
             new PublishCommand({ TopicArn: options.alertTopicArn, Subject: subject.slice(0, 100), Message: message }),
@@ -237,6 +334,8 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
         else process.stderr.write(`ALERT ${subject}\n${message}\n`);
       },
     };
+    // Lambda invoke has no local stand-in: such flows fail with TriggerUnavailableError.
+    const deps: HarnessDeps = endpoints ? localHarnessDeps(endpoints, parts) : parts;
     const report = await runFlows({ group: options.group, flow_ids: options.flow }, deps, {
       maxConcurrency: Number(options.concurrency),
       progress: options.json ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -292,6 +391,12 @@ export function register(program: Command): void {
         'Run the flow-test harness (the same ASL as on AWS), print a result table; exit 1 when a flow misses its expect',
       ),
   )
+    .option(
+      '--config-dir <dir>',
+      'with --local: mirror this directory (flows/, groups/, workflows/) into the local runtime first',
+      'config',
+    )
+    .option('--no-sync', 'with --local: run what the local config bucket holds, without mirroring --config-dir')
     .option('--group <name>', 'only the flows of this group (config/groups/<name>.json)')
     .option('--flow <id...>', 'only these flows')
     .option('--concurrency <n>', 'flows tested at once', '4')

@@ -1,67 +1,65 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Command } from 'commander';
-import sinon from 'sinon';
-import { S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
-import { register as registerFlows } from '../../cli/commands/flows';
-import { register as registerHarness } from '../../cli/commands/harness';
 import type { RunRecord } from '../../functions/core/harness/record';
-import { LANDING_BUCKET, flowConfig, s3, useHarnessWorld } from './support';
+import { fileflow, useLocalRuntime } from './runtime-support';
 
-/** Runs `fileflow <args>` in-process; returns stdout, stderr and the exit code. */
-async function fileflow(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command('fileflow').exitOverride();
-  registerFlows(program);
-  registerHarness(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = sinon.stub(process.stdout, 'write').callsFake((chunk) => (out.push(String(chunk)), true));
-  const stderr = sinon.stub(process.stderr, 'write').callsFake((chunk) => (err.push(String(chunk)), true));
-  try {
-    process.exitCode = 0;
-    await program.parseAsync(['node', 'fileflow', ...args]);
-    return { stdout: out.join(''), stderr: err.join(''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    stdout.restore();
-    stderr.restore();
-    process.exitCode = 0;
-  }
+const KEY_PLACEHOLDER_FP = 'SHA256:LocalRuntimeFillsThisInFromEndpointsJson000';
+
+/** An SFTP endpoint on the runtime's `source` server, by placeholder. */
+function localSource(directory: string, key = 'local:source'): Record<string, unknown> {
+  return {
+    sftp: {
+      host: 'local:source',
+      username: 'fileflow',
+      credentials: { private_key_file: key },
+      host_key: { fingerprints: [KEY_PLACEHOLDER_FP] },
+      directory,
+    },
+  };
 }
 
-describe('GIVEN a local runtime directory whose endpoints.json names the S3 server', function () {
-  this.timeout(30_000);
-  const world = useHarnessWorld();
+/** A flow config whose verdict needs no transfer; override any part. */
+function cliFlow(flowId: string, source: unknown, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    flow_id: flowId,
+    source,
+    target: { s3: { bucket: 'fileflow-local-targets', prefix: `cli/${flowId}/` } },
+    transfer: { mode: 'invoke', function_name: 'fileflow-transfer', payload: {} },
+    validation: { expect_within_seconds: 30 },
+    testdata: { size_bytes: 4096 },
+    ...overrides,
+  };
+}
+
+describe('GIVEN a running local runtime and a config directory of flows that need no transfer', function () {
+  this.timeout(120_000);
+  const world = useLocalRuntime();
   let localDir: string;
+  let configDir: string;
   const today = new Date().toISOString().slice(0, 10);
 
   before(async () => {
-    localDir = join(world.servers.dir, 'runtime');
-    await mkdir(localDir, { recursive: true });
-    await writeFile(
-      join(localDir, 'endpoints.json'),
-      JSON.stringify({ s3: { endpoint: world.servers.s3.endpoint, ...S3RVER_CREDENTIALS } }),
-    );
-    // Flows whose verdict needs no pipeline: two expected failures, and an invoke flow with no Lambda locally.
-    await world.pushFlow(
-      flowConfig('neg-wrong-key', await world.sftp('cli/outbox', world.unauthorizedKey), s3(LANDING_BUCKET, 'x/'), {
+    localDir = world.localDir;
+    // Two expected failures, and an invoke flow, which has no Lambda locally.
+    configDir = join(world.localDir, '..', 'cli-config');
+    await mkdir(join(configDir, 'flows'), { recursive: true });
+    const flows = [
+      cliFlow('neg-wrong-key', localSource('/outbox/initech', 'local:target'), {
         expect: { outcome: 'FAILURE', reason: 'AUTH_FAILED' },
       }),
-    );
-    const missing = await world.sftp('cli/exists');
-    missing.sftp!.directory = join(world.servers.sftpRoot, 'cli/missing');
-    await world.pushFlow(
-      flowConfig('neg-missing-dir', missing, s3(LANDING_BUCKET, 'y/'), {
-        expect: { outcome: 'FAILURE', reason: 'NOT_FOUND' },
-      }),
-    );
-    await world.pushFlow(flowConfig('needs-lambda', s3(LANDING_BUCKET, 'z/'), s3(LANDING_BUCKET, 'z-out/')));
+      cliFlow('neg-missing-dir', localSource('/cli/missing'), { expect: { outcome: 'FAILURE', reason: 'NOT_FOUND' } }),
+      cliFlow('needs-lambda', { s3: { bucket: 'fileflow-local-targets', prefix: 'cli/z/' } }),
+    ];
+    for (const flow of flows) {
+      await writeFile(join(configDir, 'flows', `${String(flow.flow_id)}.json`), JSON.stringify(flow));
+    }
   });
 
   describe('WHEN `fileflow flows run --local` runs every flow', () => {
     let run: Awaited<ReturnType<typeof fileflow>>;
     before(async () => {
-      run = await fileflow('flows', 'run', '--local', '--local-dir', localDir, '--bucket', 'fileflow-harness-config');
+      run = await fileflow('flows', 'run', '--local', '--local-dir', localDir, '--config-dir', configDir);
     });
 
     it('THEN it prints one verdict row per flow: expected failures PASS, the untriggerable flow FAILs', () => {
@@ -94,8 +92,6 @@ describe('GIVEN a local runtime directory whose endpoints.json names the S3 serv
         '--local',
         '--local-dir',
         localDir,
-        '--bucket',
-        'fileflow-harness-config',
         '--date',
         today,
         '--json',
@@ -115,8 +111,6 @@ describe('GIVEN a local runtime directory whose endpoints.json names the S3 serv
         '--local',
         '--local-dir',
         localDir,
-        '--bucket',
-        'fileflow-harness-config',
         '--date',
         today,
         '--flow',

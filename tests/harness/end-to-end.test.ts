@@ -1,98 +1,68 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { runLocally, type JsonValue } from '../../asl';
-import { buildHarnessDefinition, createLocalHarnessHandlers, localHarnessResources } from '../../asl/workflows/harness';
-import type { RecordedRun, RunRecord } from '../../functions/core/harness/record';
-import { CONFIG_BUCKET, LANDING_BUCKET, PARTNER_BUCKET, flowConfig, s3, useHarnessWorld } from './support';
+import type { RunRecord } from '../../functions/core/harness/record';
+import { fileflow, useLocalRuntime } from './runtime-support';
 
-interface Summary {
-  batch_id: string;
-  date: string;
-  results: RecordedRun[];
-  alert: { failures: number; alerted: boolean };
-}
+const POSITIVE_FLOWS = ['s3-fan-out', 's3-to-s3', 's3-to-sftp', 'sftp-to-s3', 'sftp-to-sftp'];
 
-describe('GIVEN flows in all four directions, a negative flow and a broken config in the config bucket', function () {
-  this.timeout(60_000);
-  const world = useHarnessWorld();
+describe('GIVEN the local runtime, the shipped sample flows and workflows, and a broken flow config among them', function () {
+  this.timeout(240_000);
+  const world = useLocalRuntime();
+  let run: Awaited<ReturnType<typeof fileflow>>;
+  let records: RunRecord[];
 
   before(async () => {
-    await world.pushFlow(
-      flowConfig('s3-to-s3', s3(LANDING_BUCKET, 'inbound/acme/'), s3(PARTNER_BUCKET, 'acme/inbox/'), {
-        transfer: { mode: 'event' },
-        testdata: { sizes: [4096, 300_000], pattern: 'csv' },
-      }),
-    );
-    await world.pushFlow(
-      flowConfig('s3-to-sftp', s3(LANDING_BUCKET, 'outbound/globex/'), await world.sftp('globex/inbox'), {
-        testdata: { size_bytes: 262_144, pattern: 'random' },
-        validation: { expect_within_seconds: 60, post_arrival_wait_seconds: 1 },
-      }),
-    );
-    await world.pushFlow(
-      flowConfig('sftp-to-s3', await world.sftp('acme/outbox'), s3(PARTNER_BUCKET, 'acme-sftp/'), {
-        transfer: { mode: 'pull', workflow_id: 'acme-sftp-pull' },
-        testdata: { size_bytes: 100_000, pattern: 'jsonl' },
-      }),
-    );
-    await world.pushFlow(
-      flowConfig('sftp-to-sftp', await world.sftp('acme/relay'), await world.sftp('globex/from-acme'), {
-        transfer: { mode: 'pull', workflow_id: 'acme-to-globex' },
-        testdata: { size_bytes: 50_000, pattern: 'fixedwidth' },
-      }),
-    );
-    await world.pushFlow(
-      flowConfig('sftp-wrong-key', await world.sftp('acme/outbox', world.unauthorizedKey), s3(PARTNER_BUCKET, 'neg/'), {
-        transfer: { mode: 'pull', workflow_id: 'nobody' },
-        expect: { outcome: 'FAILURE', reason: 'AUTH_FAILED' },
-      }),
-    );
-    await world.pushRaw(
-      'config/flows/broken-flow.json',
-      JSON.stringify({ flow_id: 'broken-flow', source: { s3: {} } }),
-    );
+    await world.addConfig('flows/broken-flow.json', JSON.stringify({ flow_id: 'broken-flow', source: { s3: {} } }));
+    const local = ['--local', '--local-dir', world.localDir];
+    run = await fileflow('flows', 'run', ...local, '--config-dir', world.configDir);
+    await world.runtime.idle();
+    const today = new Date().toISOString().slice(0, 10);
+    const results = await fileflow('results', ...local, '--date', today, '--json');
+    records = JSON.parse(results.stdout) as RunRecord[];
   });
 
-  async function runHarness(input: JsonValue): Promise<Summary> {
-    const handlers = createLocalHarnessHandlers(world.deps());
-    // The stand-in pipeline reacts to seeding of `event` flows, as the S3 event would.
-    const seed = handlers.SeedSource;
-    handlers.SeedSource = async (event) => {
-      const seeded = await seed(event);
-      await world.pipeline.seeded((event as { item: { flow_id: string } }).item.flow_id);
-      return seeded;
-    };
-    const definition = buildHarnessDefinition(localHarnessResources(CONFIG_BUCKET)).toAsl();
-    return (await runLocally(definition, input, { handlers })) as unknown as Summary;
-  }
+  const recordOf = (flowId: string) => records.find((record) => record.flow_id === flowId)!;
+  /** The executions of the runtime's transfer workflow that moved `name`. */
+  const transfersOf = (name: string) =>
+    world.runtime.executions.filter((execution) => JSON.stringify(execution.input).includes(name));
 
-  async function runJson(key: string): Promise<RunRecord> {
-    const object = await world.servers.s3Client.send(new GetObjectCommand({ Bucket: CONFIG_BUCKET, Key: key }));
-    return JSON.parse(await object.Body!.transformToString()) as RunRecord;
-  }
-
-  describe('WHEN the harness workflow runs every flow locally', () => {
-    let summary: Summary;
-    before(async () => {
-      summary = await runHarness({});
-    });
-
-    it('THEN every direction passes with its files arrived intact', async () => {
-      const byFlow = Object.fromEntries(summary.results.map((result) => [result.flow_id, result]));
-      for (const flowId of ['s3-to-s3', 's3-to-sftp', 'sftp-to-s3', 'sftp-to-sftp']) {
-        expect(byFlow[flowId], flowId).to.include({
-          outcome: 'SUCCESS',
-          reason: null,
-          outcome_matches_expectation: true,
-        });
-        const record = await runJson(byFlow[flowId]!.result_key);
-        expect(record.arrived.map((a) => a.sha256)).to.deep.equal(record.files.map((f) => f.sha256));
+  describe('WHEN `fileflow flows run --local` runs every enabled flow through the real pipeline', () => {
+    it('THEN S3→S3, S3→SFTP, SFTP→S3 (pull), SFTP→SFTP (event) and the fan-out pass, every arrival hashing to its manifest', () => {
+      for (const flowId of POSITIVE_FLOWS) {
+        const record = recordOf(flowId);
+        expect(record, flowId).to.include({ outcome: 'SUCCESS', reason: null, outcome_matches_expectation: true });
+        const targets = flowId === 's3-fan-out' ? 2 : 1;
+        expect(record.arrived, flowId).to.have.length(record.files.length * targets);
+        for (const arrived of record.arrived) {
+          expect(
+            record.files.map((file) => file.sha256),
+            `${flowId} ${arrived.target}`,
+          ).to.include(arrived.sha256);
+        }
       }
+      expect(recordOf('s3-fan-out').arrived.map((arrived) => arrived.target.split(':')[0])).to.have.members([
+        's3',
+        'sftp',
+      ]);
     });
 
-    it('THEN the wrong-key flow fails at Preflight with AUTH_FAILED, which it expects, so it passes', () => {
-      const negative = summary.results.find((result) => result.flow_id === 'sftp-wrong-key');
-      expect(negative).to.include({
+    it('THEN each seeded file started exactly one transfer, which delivered it; no sidecar travelled', () => {
+      const seeded = POSITIVE_FLOWS.flatMap((flowId) => recordOf(flowId).files.map((file) => file.name));
+      expect(seeded).to.have.length(6); // s3-to-s3 seeds two sizes
+      for (const name of seeded) {
+        const transfers = transfersOf(name);
+        expect(transfers, name).to.have.length(1);
+        expect(transfers[0]!.status, transfers[0]!.error).to.equal('SUCCEEDED');
+      }
+      expect(world.runtime.executions).to.have.length(seeded.length);
+      const sidecars = world.runtime.executions.filter((e) =>
+        /\.sha256|\.manifest\.json/.test(JSON.stringify(e.input)),
+      );
+      expect(sidecars).to.have.length(0);
+      expect(world.runtime.deadLetters).to.have.length(0);
+    });
+
+    it('THEN the wrong-key flow is refused at Preflight with AUTH_FAILED, which it expects, so it passes', () => {
+      expect(recordOf('sftp-wrong-key')).to.include({
         outcome: 'FAILURE',
         reason: 'AUTH_FAILED',
         failed_step: 'Preflight',
@@ -100,24 +70,25 @@ describe('GIVEN flows in all four directions, a negative flow and a broken confi
       });
     });
 
-    it('THEN the broken config is recorded as CONFIG_INVALID and the other flows still ran', () => {
-      const broken = summary.results.find((result) => result.flow_id === 'broken-flow');
-      expect(broken).to.include({ outcome: 'FAILURE', reason: 'CONFIG_INVALID', outcome_matches_expectation: false });
-      expect(summary.results).to.have.length(6);
+    it('THEN the broken config is recorded as CONFIG_INVALID while every other flow ran', () => {
+      expect(recordOf('broken-flow')).to.include({ outcome: 'FAILURE', reason: 'CONFIG_INVALID' });
+      expect(recordOf('broken-flow').reason_detail).to.contain('$.source.s3');
+      expect(records.map((record) => record.flow_id)).to.have.members([
+        ...POSITIVE_FLOWS,
+        'sftp-wrong-key',
+        'broken-flow',
+      ]);
     });
 
-    it('THEN exactly one alert names the one failing flow', () => {
-      expect(world.alerts).to.have.length(1);
-      expect(world.alerts[0]!.subject).to.contain('1 of 6');
-      expect(world.alerts[0]!.message).to.contain('broken-flow').and.not.contain('s3-to-s3');
-      expect(summary.alert).to.deep.equal({ failures: 1, alerted: true });
-    });
-
-    it('THEN RunSuccess and TransferLatencySeconds are recorded per flow', () => {
-      const s3ToS3 = world.metrics.runs.find((run) => run.flowId === 's3-to-s3');
-      expect(s3ToS3?.runSuccess).to.equal(1);
-      expect(s3ToS3?.latencySeconds).to.be.a('number');
-      expect(world.metrics.runs.find((run) => run.flowId === 'broken-flow')?.runSuccess).to.equal(0);
+    it('THEN the table shows one verdict per flow, one aggregated alert names the broken flow, and the exit code is 1', () => {
+      const rows = run.stdout.split('\n').filter((line) => /^(s3-|sftp-|broken-)/.test(line));
+      expect(rows).to.have.length(7);
+      expect(rows.filter((row) => /^\S+\s+PASS\s/.test(row))).to.have.length(6);
+      expect(run.stderr).to.match(/synced .* 8 flow\(s\), 2 group\(s\), 5 workflow\(s\)/);
+      expect(run.stderr.match(/^ALERT /gm)).to.have.length(1);
+      expect(run.stderr).to.match(/ALERT fileflow: 1 of 7 flow test\(s\) failed/);
+      expect(run.stderr).to.contain('broken-flow');
+      expect(run.exitCode).to.equal(1);
     });
   });
 });

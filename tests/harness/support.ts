@@ -3,9 +3,11 @@
  * bucket and a partner bucket; sshd with partner directories; flows written into the
  * config bucket as the test engineer would push them.
  *
- * STAND-IN: the transfer pipeline's local runtime (`cli/runtime/`) has not landed, so
- * {@link StandInPipeline} plays the pipeline in these specs — it moves a flow's seeded
- * files with the copy engine when triggered. It is test scaffolding, not product code.
+ * STAND-IN: the end-to-end specs run against the real local runtime (`runtime-support.ts`).
+ * The step specs here need what a healthy pipeline never does on cue — deliver a file with
+ * one byte changed or one byte short, or lose it so a poll runs out — so
+ * {@link StandInPipeline} plays the pipeline for them: it moves a flow's seeded files with
+ * the copy engine when triggered, as told. It is test scaffolding, not product code.
  */
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -73,7 +75,7 @@ export class StandInPipeline {
     const flowId = this.routes.get(route);
     if (!flowId) return; // nobody listens: like a pipeline with no route for it
     const flow = this.flows.get(flowId)!;
-    const names = (await this.list(flow.source)).filter((name) => !/\.(sha256|manifest\.json)$/.test(name));
+    const names = await this.list(flow.source);
     for (const name of names) {
       for (const target of flowTargets(flow)) await this.deliver(flow, name, target);
     }
