@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerCopy } from './copy';
+import { register as registerDashboards } from './dashboards';
 import { register as registerDemo } from './demo';
 import { register as registerFlows } from './flows';
 import { register as registerHarness } from './harness';
@@ -13,6 +14,7 @@ import { register as registerWorkflows } from './workflows';
 /** Adds every sub-command to the program; one line per command module. */
 export function registerCommands(program: Command): void {
   registerCopy(program);
+  registerDashboards(program);
   registerDemo(program);
   registerFlows(program);
   registerHarness(program);
