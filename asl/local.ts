@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { JsonObject, JsonValue } from './json';
 import { AslDefinition } from './state-machine-definition';
@@ -13,6 +14,24 @@ export interface RunLocallyOptions {
   readonly waitMs?: number;
   /** Milliseconds before every retry. @default 0, so retries do not slow a run */
   readonly retryIntervalMs?: number;
+  /** The execution's identity in the context object (`$$.Execution.Name`, `$$.Execution.Id`). @default a fresh UUID name */
+  readonly execution?: LocalExecution;
+}
+
+/** Who a local execution is, as Step Functions tells a workflow in `$$.Execution`. */
+export interface LocalExecution {
+  /** `StartExecution`'s `name`: unique per state machine. */
+  readonly name: string;
+  /** The execution ARN. @default {@link localExecutionArn} of `name` */
+  readonly arn?: string;
+}
+
+/** Account and region local ARNs are made up in. */
+const LOCAL_ARN_SCOPE = 'local-1:000000000000';
+
+/** An execution ARN in the shape Step Functions gives one, for an execution run locally. */
+export function localExecutionArn(name: string, stateMachineName = 'local'): string {
+  return `arn:aws:states:${LOCAL_ARN_SCOPE}:execution:${stateMachineName}:${name}`;
 }
 
 /**
@@ -21,7 +40,8 @@ export interface RunLocallyOptions {
  * library's `ExecutionError` (its `cause` holds the ASL error).
  *
  * Resource ARNs are not checked, since the handlers replace them and at
- * synth time they may be Terraform tokens.
+ * synth time they may be Terraform tokens. Like an execution on AWS, every run
+ * has a name and an ARN in its context object, unique unless the caller names it.
  */
 export async function runLocally(
   definition: AslDefinition,
@@ -42,7 +62,10 @@ export async function runLocally(
   const byName = (names: string[], value: number) => Object.fromEntries(names.map((name) => [name, value]));
   // The library's types mirror ASL more strictly than our JSON types; the definition is checked by its validator.
   const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+  const name = options.execution?.name ?? randomUUID();
   const execution = machine.run(input as never, {
+    // The library sets Input and StartTime itself and keeps the rest of the context object.
+    context: { Execution: { Id: options.execution?.arn ?? localExecutionArn(name), Name: name } },
     overrides: {
       taskResourceLocalHandlers: options.handlers as never,
       waitTimeOverrides: byName(

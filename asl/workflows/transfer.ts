@@ -316,7 +316,7 @@ export function buildTransferDefinition(resources: TransferWorkflowResources): S
     .otherwise(manualReview);
   const validateInput = lambda(S.validateInput, resources.functions.validateTransfer, {
     'event.$': '$',
-    // The whole context object: on AWS it holds the execution ARN; the local interpreter has only Input and StartTime.
+    // The context object's execution: its ARN owns the claim (locally, runLocally names every execution).
     'execution.$': '$$.Execution',
   })
     .addCatch(new Fail(S.validationFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' }), {

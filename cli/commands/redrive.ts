@@ -2,15 +2,19 @@
  * `fileflow redrive <customer>/<file>`: send a failed file through its
  * workflow again. The open failure is resolved as `REDRIVEN` (releasing the
  * claim of the failed version), then a new execution starts:
- * - on AWS, StartExecution on the transfer state machine
+ * - a file read from S3: on AWS, StartExecution on the transfer state machine
  *   (`--state-machine-arn` or `$FILEFLOW_TRANSFER_STATE_MACHINE_ARN`) with
- *   `{ redrive: { fileId, failedAt } }`;
- * - with `--local`, the execution runs in this process on the local runtime's
- *   servers, and the command waits for its end.
+ *   `{ redrive: { fileId, failedAt } }`; with `--local`, the execution runs in
+ *   this process on the local runtime's servers, and the command waits for its end;
+ * - a pulled file (SFTP source): on AWS and locally alike, the poller's look at
+ *   the failed version is re-armed (`functions/core/pull/redrive.ts`), so the
+ *   pipeline's poller starts it again on its next poll and applies the workflow's
+ *   post-action once every target has it; `--local` waits for that outcome.
  */
 import { userInfo } from 'node:os';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
+import { isPulledFailure, redrivePulledFile } from '../../functions/core/pull/redrive';
 import { parseFileId } from '../../functions/core/tracking/keys';
 import { FailureNotFoundError } from '../../functions/core/tracking/repository';
 import {
@@ -42,11 +46,6 @@ export function register(program: Command): void {
     action(async (fileId: string, options: RedriveOptions) => {
       const file = parseFileId(fileId);
       const stateMachineArn = options.stateMachineArn ?? process.env[STATE_MACHINE_ARN_VARIABLE];
-      if (!options.local && !stateMachineArn) {
-        throw new UsageError(
-          `name the transfer state machine with --state-machine-arn or $${STATE_MACHINE_ARN_VARIABLE}, or use --local`,
-        );
-      }
       const target = await openTrackingTarget(options);
       try {
         const failure = await target.repository.getFailure(file);
@@ -54,6 +53,12 @@ export function register(program: Command): void {
         if (failure.resolution?.outcome === 'DISMISSED') {
           throw new UsageError(
             `the failure of ${fileId} was dismissed by ${failure.resolution.resolvedBy}; nothing to re-drive`,
+          );
+        }
+        const pulled = isPulledFailure(failure);
+        if (!target.endpoints && !pulled && !stateMachineArn) {
+          throw new UsageError(
+            `name the transfer state machine with --state-machine-arn or $${STATE_MACHINE_ARN_VARIABLE}, or use --local`,
           );
         }
         const { failure: resolved } = await target.repository.resolveFailure(file, {
@@ -65,12 +70,24 @@ export function register(program: Command): void {
           const row = {
             file: fileId,
             workflow: resolved.workflowId,
-            execution: 'local',
+            execution: result.execution,
             status: result.status,
             error: result.error ?? '',
           };
           printResult(options.json, { ...row, output: result.output }, [row]);
           if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+          return;
+        }
+        if (pulled) {
+          const handedBack = await redrivePulledFile(target.repository, resolved);
+          const row = {
+            file: fileId,
+            workflow: resolved.workflowId,
+            execution: handedBack === 'rearmed' ? 'on the next poll' : 'after two looks',
+            status: 'REQUEUED',
+            error: '',
+          };
+          printResult(options.json, row, [row]);
           return;
         }
         const sfn = new SFNClient({});

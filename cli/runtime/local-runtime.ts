@@ -38,6 +38,7 @@ import {
 import { LandingWatcher, type ObjectCreatedEvent } from './landing-watcher';
 import { LocalQueue, type DeadLetter } from './local-queue';
 import { findChild, isRunning } from './processes';
+import { EXECUTION_ALREADY_EXISTS } from '../../functions/core/pull/poller';
 import { PullPoller, type PulledFile } from './pull-poller';
 import { Ticker } from './ticker';
 import { createLocalTransferWorkflow } from './transfer-workflow';
@@ -65,6 +66,7 @@ export type ExecutionTrigger = 'object-created' | 'pull';
 
 /** One execution of the transfer workflow, as observed by the runtime. */
 export interface ExecutionRecord {
+  /** Unique in the runtime, as on one state machine; the workflow sees it as `$$.Execution.Name`. */
   readonly executionName: string;
   readonly trigger: ExecutionTrigger;
   readonly input: JsonValue;
@@ -91,11 +93,11 @@ export interface LocalRuntimeContext {
 
 /** The transfer workflow as the runtime drives it: the same ASL, the same handler cores. */
 export interface LocalTransferWorkflow {
-  /** Runs one execution to its end: resolves with the output, rejects when the execution fails. */
-  run(input: JsonValue): Promise<JsonValue>;
-  /** The execution input for a file the poller pulls. */
+  /** Runs one execution, named `executionName`, to its end: resolves with the output, rejects when it fails. */
+  run(input: JsonValue, executionName: string): Promise<JsonValue>;
+  /** @deprecated not read by the runtime: the poller core builds pull inputs (`functions/core/pull/poller.ts`). */
   pullInput(file: PulledFile): JsonValue;
-  /** Whether a finished execution delivered to every target (so a pull's post-action may run). */
+  /** @deprecated not read by the runtime: the poller reads delivery from the status history. */
   delivered(output: JsonValue): boolean;
 }
 
@@ -267,7 +269,8 @@ class EventLoop {
   private stopped = false;
   /** Bumped on every event, message and execution: idle() compares it before and after a quiet round. */
   private activity = 0;
-  private startGate: Promise<void> = Promise.resolve();
+  /** Execution names used so far: a name is started once, as on one state machine. */
+  private readonly names = new Set<string>();
 
   constructor(
     private readonly workflow: LocalTransferWorkflow,
@@ -290,14 +293,18 @@ class EventLoop {
       repository: context.repository,
       sftpPool: context.sftpPool,
       resolveEndpointRef: context.resolveEndpointRef,
-      transfer: async (file) => {
-        const record = await this.execute(this.workflow.pullInput(file), 'pull');
-        return record.status === 'SUCCEEDED' && this.workflow.delivered(record.output ?? null);
+      startExecution: async ({ name, input }) => {
+        if (this.names.has(name)) {
+          throw Object.assign(new Error(`an execution named ${name} was already started`), {
+            name: EXECUTION_ALREADY_EXISTS,
+          });
+        }
+        void this.execute(input as unknown as JsonValue, 'pull', name);
       },
       onError,
     });
     this.scanner = new Ticker(() => this.watcher.scan().then(() => undefined), options.scanIntervalMs ?? 200, onError);
-    this.polling = new Ticker(() => this.poller.poll(), options.pollIntervalMs ?? 1000, onError);
+    this.polling = new Ticker(() => this.poller.poll().then(() => undefined), options.pollIntervalMs ?? 1000, onError);
   }
 
   async start(): Promise<void> {
@@ -317,27 +324,22 @@ class EventLoop {
     this.schedulePipe(0);
   }
 
-  execute(input: JsonValue, trigger: ExecutionTrigger): Promise<ExecutionRecord> {
+  /** Starts an execution (a fresh name unless the caller has one) and resolves with its record once it ended. */
+  execute(input: JsonValue, trigger: ExecutionTrigger, executionName: string = randomUUID()): Promise<ExecutionRecord> {
     this.activity += 1;
-    // Locally an execution's id is derived from its input and start time (ms), so two
-    // deliveries of one event started in the same millisecond would share an id and
-    // both own the claim; starting executions at least 2 ms apart keeps ids unique.
-    const gate = this.startGate.then(() => sleep(2));
-    this.startGate = gate;
+    this.names.add(executionName);
     const record: ExecutionRecord = {
-      executionName: randomUUID(),
+      executionName,
       trigger,
       input,
       startedAt: new Date().toISOString(),
       status: 'RUNNING',
     };
     this.executions.push(record);
-    const run = gate
-      .then(() => this.workflow.run(input))
-      .then(
-        (output) => Object.assign(record, { status: 'SUCCEEDED', output }),
-        (error: unknown) => Object.assign(record, { status: 'FAILED', error: describe(error) }),
-      );
+    const run = this.workflow.run(input, executionName).then(
+      (output) => Object.assign(record, { status: 'SUCCEEDED', output }),
+      (error: unknown) => Object.assign(record, { status: 'FAILED', error: describe(error) }),
+    );
     const done = run.then(() => {
       record.stoppedAt = new Date().toISOString();
       this.activity += 1;
@@ -358,7 +360,6 @@ class EventLoop {
       else {
         const before = this.activity;
         await Promise.all([this.scanner.nextRun(), this.polling.nextRun()]);
-        await this.poller.settle();
         const quiet =
           this.activity === before && this.running.size === 0 && this.queue.depth === 0 && !this.poller.busy;
         if (quiet || this.stopped) return;
@@ -370,7 +371,6 @@ class EventLoop {
     this.stopped = true;
     clearTimeout(this.pipeTimer);
     await Promise.all([this.scanner.stop(), this.polling.stop()]);
-    await this.poller.settle();
     await Promise.all(this.running);
   }
 

@@ -5,13 +5,16 @@
  * (`functions/core/pipeline/local-handlers.ts`), on the runtime's clients.
  */
 import type { JsonValue } from '../../asl/json';
-import { runLocally } from '../../asl/local';
+import { localExecutionArn, runLocally } from '../../asl/local';
 import { buildTransferDefinition } from '../../asl/workflows/transfer';
 import { createLocalTaskHandlers, localTransferResources } from '../../functions/core/pipeline/local-handlers';
 import type { PipelineDeps } from '../../functions/core/pipeline/deps';
 import { physicalTableNames } from '../../functions/core/tracking/tables';
 import type { LocalRuntimeContext, LocalTransferWorkflow } from './local-runtime';
 import { localSftpLocation, type PulledFile } from './pull-poller';
+
+/** Name of the local transfer state machine in its execution ARNs. */
+const LOCAL_STATE_MACHINE = 'fileflow-local-transfer';
 
 /** Builds the transfer workflow on the runtime's clients (no SNS, Secrets Manager or CloudWatch locally). */
 export function createLocalTransferWorkflow(context: LocalRuntimeContext): LocalTransferWorkflow {
@@ -24,7 +27,11 @@ export function createLocalTransferWorkflow(context: LocalRuntimeContext): Local
   const definition = buildTransferDefinition(localTransferResources()).toAsl();
   const handlers = createLocalTaskHandlers(deps);
   return {
-    run: (input) => runLocally(definition, input, { handlers }),
+    run: (input, name) =>
+      runLocally(definition, input, {
+        handlers,
+        execution: { name, arn: localExecutionArn(name, LOCAL_STATE_MACHINE) },
+      }),
     pullInput: (file: PulledFile): JsonValue => ({
       pull: {
         workflowId: file.workflow.id,

@@ -44,10 +44,13 @@ export const UNROUTED_WORKFLOW = 'fileflow.unrouted';
 /** `<zone>/<customer>/<file>`: the landing-zone key convention (`modules/landing-zone.ts`). */
 const LANDING_KEY = /^(?:inbound|from-sftp)\/([a-z0-9][a-z0-9_-]{0,62})\/(.+)$/;
 
-/** The payload Validate Input receives: the execution input and the context object's `Execution`. */
+/**
+ * The payload Validate Input receives: the execution input and the context object's
+ * `Execution`, whose ARN (`Id`) owns the claim — on AWS and in the local runtime alike.
+ */
 export const ValidatePayload = z.object({
   event: z.unknown(),
-  execution: z.looseObject({ Id: z.string().optional(), StartTime: z.string() }),
+  execution: z.looseObject({ Id: z.string().min(1), StartTime: z.string() }),
 });
 /** The payload Validate Input receives. */
 export type ValidatePayload = z.infer<typeof ValidatePayload>;
@@ -64,7 +67,7 @@ class Refused extends Error {
 
 /** Validates and claims one transfer; never throws for a bad event, only for a broken dependency. */
 export async function validateTransfer(payload: ValidatePayload, deps: PipelineDeps): Promise<ValidationResult> {
-  const executionId = payload.execution.Id ?? localExecutionId(payload);
+  const executionId = payload.execution.Id;
   const repository = repositoryOf(deps);
   let request: TransferRequest | undefined;
   try {
@@ -408,16 +411,4 @@ function placeholderFile(event: unknown, request?: TransferRequest): FileIdentit
     workflowId: UNROUTED_WORKFLOW,
     fingerprint: request?.kind === 's3-event' ? request.fingerprint : `event=${digest}`,
   };
-}
-
-/**
- * The local interpreter's context has no execution ARN; the start time and input identify
- * the execution instead (a retried Task call of the same execution yields the same id).
- */
-function localExecutionId(payload: ValidatePayload): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(payload.event) ?? '')
-    .digest('hex')
-    .slice(0, 16);
-  return `local:${payload.execution.StartTime}:${digest}`;
 }

@@ -174,6 +174,12 @@ export function pollFingerprint(size: number, mtime: Date | string): string {
   return `size=${size},mtime=${canonicalTimestamp(mtime)}`;
 }
 
+/** Size and mtime of a {@link pollFingerprint}, or `undefined` when `fingerprint` is not one (an S3 version). */
+export function parsePollFingerprint(fingerprint: string): { size: number; mtime: string } | undefined {
+  const match = /^size=(\d+),mtime=(.+)$/.exec(fingerprint);
+  return match ? { size: Number(match[1]), mtime: match[2]! } : undefined;
+}
+
 /** `TS#<iso>#<eventId>`: one audit event; the caller's event id makes a retried write land on the same item. */
 export function auditSortKey(timestamp: Date | string, eventId: string): string {
   return `${P.timestamp}${canonicalTimestamp(timestamp)}#${checkOpaque('event id', eventId)}`;

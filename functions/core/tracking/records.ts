@@ -328,6 +328,10 @@ export const polledFileRecordSchema = z
     lastSeenAt: timestamp,
     looks: z.number().int().min(1),
     startedAt: timestamp.optional(),
+    /** Transfers started for this version: the first start, then one per re-drive (names each execution apart). */
+    starts: z.number().int().min(1).optional(),
+    /** When the post-action ran (or, for `keep`, when delivery was seen): the version needs nothing more. */
+    settledAt: timestamp.optional(),
   })
   .strict();
 /** A poller look item. */

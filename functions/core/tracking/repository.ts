@@ -35,6 +35,7 @@ import {
   notificationKey,
   notificationSortKey,
   parseFileKey,
+  parsePollFingerprint,
   pollFingerprint,
   pollSortKey,
   statusSortKey,
@@ -204,6 +205,13 @@ export interface PollLook {
   readonly startTransfer: boolean;
   /** Claim fingerprint of the version seen. */
   readonly fingerprint: string;
+  /** The look as stored after this call (`starts` counts the transfers started for this version). */
+  readonly record: PolledFileRecord;
+}
+
+/** One polled version of a file for one workflow: what {@link TrackingRepository.settlePolledFile} and `rearmPolledFile` act on. */
+export interface PolledVersionRef extends FileVersionRef {
+  readonly workflowId: string;
 }
 
 /** Everything the status table holds about one file. */
@@ -712,35 +720,30 @@ export class TrackingRepository {
     const key = { PK: fileKey(input), SK: pollSortKey(input.workflowId) };
     const sameVersion = { ':size': input.size, ':mtime': mtime };
     const touch = { ':now': now, ':ttl': this.expiry(this.retention.polledFile), ':one': 1 };
-    const look = (outcome: PollLook['outcome']): PollLook => ({
+    const look = (outcome: PollLook['outcome'], stored: Record<string, unknown>): PollLook => ({
       outcome,
       startTransfer: outcome === 'start',
       fingerprint,
+      record: parseOrThrow(polledFileRecordSchema, this.stripDerived('fileTransferStatus', stored), 'poller look'),
     });
 
     for (let attempt = 0; attempt < MAX_CONTENTION_ATTEMPTS; attempt++) {
-      if (
-        await this.updateIf({
-          Key: key,
-          UpdateExpression: 'SET startedAt = :now, lastSeenAt = :now, #ttl = :ttl ADD looks :one',
-          ConditionExpression: '#size = :size AND mtime = :mtime AND attribute_not_exists(startedAt)',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#size': 'size' },
-          ExpressionAttributeValues: { ...sameVersion, ...touch },
-        })
-      ) {
-        return look('start');
-      }
-      if (
-        await this.updateIf({
-          Key: key,
-          UpdateExpression: 'SET lastSeenAt = :now, #ttl = :ttl ADD looks :one',
-          ConditionExpression: '#size = :size AND mtime = :mtime',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#size': 'size' },
-          ExpressionAttributeValues: { ...sameVersion, ...touch },
-        })
-      ) {
-        return look('already-started');
-      }
+      const started = await this.updateReturning({
+        Key: key,
+        UpdateExpression: 'SET startedAt = :now, lastSeenAt = :now, #ttl = :ttl ADD looks :one, starts :one',
+        ConditionExpression: '#size = :size AND mtime = :mtime AND attribute_not_exists(startedAt)',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#size': 'size' },
+        ExpressionAttributeValues: { ...sameVersion, ...touch },
+      });
+      if (started) return look('start', started);
+      const seen = await this.updateReturning({
+        Key: key,
+        UpdateExpression: 'SET lastSeenAt = :now, #ttl = :ttl ADD looks :one',
+        ConditionExpression: '#size = :size AND mtime = :mtime',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#size': 'size' },
+        ExpressionAttributeValues: { ...sameVersion, ...touch },
+      });
+      if (seen) return look('already-started', seen);
       const record = parseOrThrow(
         polledFileRecordSchema,
         {
@@ -766,13 +769,49 @@ export class TrackingRepository {
             ReturnValues: 'ALL_OLD',
           }),
         );
-        return look(Attributes === undefined ? 'first-look' : 'changed');
+        return look(Attributes === undefined ? 'first-look' : 'changed', record);
       } catch (error) {
         // Another poller recorded this very version in between: look again.
         if (!isConditionFailure(error)) throw error;
       }
     }
     throw new Error(`could not record a look at ${input.customerId}/${input.fileName}: too much contention`);
+  }
+
+  /**
+   * Marks a started version as settled: every target had it and the post-action ran, so
+   * later looks (a kept file is listed on every poll) need not read its status again.
+   * `false` when the file changed in between (the new version is not settled).
+   */
+  async settlePolledFile(ref: PolledVersionRef): Promise<boolean> {
+    return this.updateIf({
+      Key: { PK: fileKey(ref), SK: pollSortKey(ref.workflowId) },
+      UpdateExpression: 'SET settledAt = :now',
+      ConditionExpression: '#size = :size AND mtime = :mtime AND attribute_exists(startedAt)',
+      ExpressionAttributeNames: { '#size': 'size' },
+      ExpressionAttributeValues: { ...this.versionValues(ref), ':now': this.now() },
+    });
+  }
+
+  /**
+   * Lets the poller start a version again: after a re-drive released its claim, or when a
+   * start was refused before any execution ran. `false` when there is no started look of
+   * that version (the file changed, or its look expired): the poller treats it as new anyway.
+   */
+  async rearmPolledFile(ref: PolledVersionRef): Promise<boolean> {
+    return this.updateIf({
+      Key: { PK: fileKey(ref), SK: pollSortKey(ref.workflowId) },
+      UpdateExpression: 'REMOVE startedAt, settledAt',
+      ConditionExpression: '#size = :size AND mtime = :mtime AND attribute_exists(startedAt)',
+      ExpressionAttributeNames: { '#size': 'size' },
+      ExpressionAttributeValues: this.versionValues(ref),
+    });
+  }
+
+  private versionValues(ref: PolledVersionRef): Record<string, unknown> {
+    const version = parsePollFingerprint(ref.fingerprint);
+    if (!version) throw new Error(`${ref.fingerprint} is not the fingerprint of a polled file version`);
+    return { ':size': version.size, ':mtime': version.mtime };
   }
 
   // ------------------------------------------------------------ helpers
@@ -840,6 +879,21 @@ export class TrackingRepository {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A conditional update of the status table returning the item after it; `undefined` when the condition failed. */
+  private async updateReturning(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'ReturnValues'>,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({ TableName: this.tableNames.fileTransferStatus, ...input, ReturnValues: 'ALL_NEW' }),
+      );
+      return Attributes;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
