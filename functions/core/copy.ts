@@ -55,6 +55,8 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
     });
     const input = await source.openRead();
     const reading = pipeline(input, meter);
+    // Awaited below; until then a failed read surfaces through the writer, not as an unhandled rejection.
+    reading.catch(() => undefined);
     try {
       await target.writeAtomically(meter, { size: stat.size, sha256: () => meter.digest() });
     } catch (error) {

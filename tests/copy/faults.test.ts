@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
@@ -229,6 +230,58 @@ describe('fileflow copy engine: what targets record', function () {
       new GetObjectTaggingCommand({ Bucket: servers.bucket, Key: 'record/out.bin' }),
     );
     expect(tagging.TagSet).to.deep.equal([{ Key: 'flow', Value: 'daily' }]);
+  });
+
+  it('GIVEN an S3 object with metadata, a content type and no recorded sha256 WHEN copied to S3 with tags THEN the copy keeps them, records the sha256 and carries the tags', async () => {
+    const body = Buffer.alloc(7 * MiB, 'fileflow');
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await servers.s3Client.send(
+      new PutObjectCommand({
+        Bucket: servers.bucket,
+        Key: 'record/source.csv',
+        Body: body,
+        ContentType: 'text/csv',
+        CacheControl: 'no-cache',
+        Metadata: { origin: 'partner-b' },
+      }),
+    );
+
+    const result = await copy(
+      endpoint(servers.s3Location('record/source.csv')),
+      endpoint(servers.s3Location('record/copied.csv', { tags: { flow: 'weekly' } })),
+    );
+
+    expect(result.sha256).to.equal(sha256);
+    const head = await servers.s3Client.send(
+      new HeadObjectCommand({ Bucket: servers.bucket, Key: 'record/copied.csv' }),
+    );
+    expect(head).to.include({ ContentType: 'text/csv', CacheControl: 'no-cache', ContentLength: body.length });
+    expect(head.Metadata).to.deep.equal({ origin: 'partner-b', sha256 });
+    const tagging = await servers.s3Client.send(
+      new GetObjectTaggingCommand({ Bucket: servers.bucket, Key: 'record/copied.csv' }),
+    );
+    expect(tagging.TagSet).to.deep.equal([{ Key: 'flow', Value: 'weekly' }]);
+  });
+
+  it('GIVEN an S3 object whose recorded sha256 is not the expected one WHEN copied to S3 THEN a permanent CHECKSUM_MISMATCH is raised and no target exists', async () => {
+    await servers.s3Client.send(
+      new PutObjectCommand({
+        Bucket: servers.bucket,
+        Key: 'record/recorded.bin',
+        Body: Buffer.from('bytes'),
+        Metadata: { sha256: createHash('sha256').update('bytes').digest('hex') },
+      }),
+    );
+    const failure = await failureOf(
+      copy(endpoint(servers.s3Location('record/recorded.bin')), endpoint(servers.s3Location('record/unverified.bin')), {
+        expectedSha256: 'e'.repeat(64),
+      }),
+    );
+    expect(failure.code).to.equal('CHECKSUM_MISMATCH');
+    const listed = await servers.s3Client.send(
+      new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: 'record/unverified' }),
+    );
+    expect(listed.KeyCount).to.equal(0);
   });
 
   it('GIVEN an expected SHA-256 the bytes do not have WHEN copying to SFTP THEN a permanent CHECKSUM_MISMATCH is raised and the final name stays empty', async () => {

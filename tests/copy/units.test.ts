@@ -160,6 +160,29 @@ describe('copyObjectServerSide: S3 copies stay inside S3', () => {
     expect(input.Metadata).to.deep.equal({ sha256: 'f'.repeat(64) });
   });
 
+  it('GIVEN a copy that keeps the source metadata WHEN copied THEN CopyObject uses the COPY directive and still applies the KMS key', async () => {
+    const s3 = client();
+    await copyObjectServerSide(s3, { ...request(1000), keepSourceMetadata: true });
+    const input = (s3.send.firstCall.args[0] as CopyObjectCommand).input;
+    expect(input).to.include({ MetadataDirective: 'COPY', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-1' });
+    expect(input).not.to.have.any.keys('Metadata', 'ContentType');
+  });
+
+  it('GIVEN S3 computes the SHA-256 of a copy WHEN copied THEN it is asked for and returned as hex, and a composite one is not taken for the object', async () => {
+    const digest = createHash('sha256').update('payload').digest();
+    const answering = (ChecksumType: string) =>
+      ({
+        send: sinon.stub().resolves({ CopyObjectResult: { ChecksumSHA256: digest.toString('base64'), ChecksumType } }),
+      }) as unknown as S3Client & { send: sinon.SinonStub };
+    const s3 = answering('FULL_OBJECT');
+
+    const outcome = await copyObjectServerSide(s3, { ...request(1000), computeSha256: true });
+
+    expect((s3.send.firstCall.args[0] as CopyObjectCommand).input.ChecksumAlgorithm).to.equal('SHA256');
+    expect(outcome.sha256).to.equal(digest.toString('hex'));
+    expect((await copyObjectServerSide(answering('COMPOSITE'), request(1000))).sha256).to.equal(undefined);
+  });
+
   it('GIVEN an object above the limit WHEN copied THEN UploadPartCopy covers every byte range once and the upload is completed in part order', async () => {
     const s3 = client();
     await copyObjectServerSide(s3, request(25), { singleCopyLimit: 10, partBytes: 10, concurrency: 3 });

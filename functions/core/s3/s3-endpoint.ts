@@ -50,11 +50,11 @@ export class S3Endpoint implements Endpoint {
 
   async stat(): Promise<ObjectStat> {
     const head = await this.head();
-    const sha256 = head.Metadata?.[SHA256_METADATA_KEY];
+    const sha256 = recordedSha256(head);
     return {
       size: head.ContentLength ?? 0,
       mtime: head.LastModified ?? new Date(0),
-      ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+      ...(sha256 !== undefined ? { sha256 } : {}),
     };
   }
 
@@ -179,11 +179,16 @@ export class S3Endpoint implements Endpoint {
   }
 
   /**
-   * Copies `source` into this location inside S3. The SHA-256 comes from the
-   * source's `sha256` metadata when fileflow wrote it, else from one streamed
-   * read of the source (an ETag is an MD5 or a hash of part hashes, never a
-   * SHA-256). Content headers and metadata are kept; this location's KMS key,
-   * storage class, metadata and tags are applied.
+   * Copies `source` into this location inside S3; no byte of it passes
+   * through this process unless its SHA-256 is unknown. The SHA-256 comes
+   * from the source's `sha256` metadata when fileflow wrote it; otherwise S3
+   * computes it during the copy where it can (a single CopyObject on AWS),
+   * and failing that one streamed read of the source, run alongside the
+   * copy, hashes it; the copy then gets it in its metadata in place. An
+   * expected SHA-256 is checked by a read before anything is written. Content
+   * headers and metadata are kept (the COPY directive when this location
+   * changes none of them); this location's KMS key, storage class, metadata
+   * and tags are applied.
    */
   async copyObjectFrom(
     source: S3Endpoint,
@@ -195,28 +200,65 @@ export class S3Endpoint implements Endpoint {
     try {
       const head = await source.head();
       const size = head.ContentLength ?? 0;
-      let sha256 = head.Metadata?.[SHA256_METADATA_KEY];
-      if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256) || options.expectedSha256) {
-        const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: options.expectedSha256 });
-        await pipeline(await source.openRead(), meter, async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) void chunk;
-        });
-        sha256 = meter.digest();
-      }
-      const attributes: ObjectAttributes = {
+      const recorded = recordedSha256(head);
+      const attributes = (sha256: string | undefined): ObjectAttributes => ({
         ContentEncoding: head.ContentEncoding,
         ContentDisposition: head.ContentDisposition,
         ContentLanguage: head.ContentLanguage,
         CacheControl: head.CacheControl,
         ...this.attributes(sha256, head),
-      };
-      await copyObjectServerSide(this.client, { from: source.location, to: this.location, size, attributes }, options);
+      });
+      const changesHeaders = this.location.metadata !== undefined || this.location.contentType !== undefined;
+      const copyFrom = (from: S3Location, sha256: string | undefined, extra: object = {}) =>
+        copyObjectServerSide(
+          this.client,
+          { from, to: this.location, size, attributes: attributes(sha256), ...extra },
+          options,
+        );
+
+      let sha256: string;
+      if (options.expectedSha256 !== undefined) {
+        sha256 = await source.hashContent(size, options.expectedSha256);
+        await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
+      } else if (recorded !== undefined) {
+        sha256 = recorded;
+        await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders });
+      } else {
+        const reading = new AbortController();
+        const hashing = source.hashContent(size, undefined, reading.signal);
+        hashing.catch(() => undefined);
+        const copied = await copyFrom(source.location, undefined, {
+          keepSourceMetadata: !changesHeaders,
+          computeSha256: true,
+        }).catch((error: unknown) => {
+          reading.abort();
+          throw error;
+        });
+        // S3 computed it: the read is not needed.
+        if (copied.sha256 !== undefined) reading.abort();
+        sha256 = copied.sha256 ?? (await hashing);
+        await copyFrom(this.location, sha256);
+      }
       await this.applyTags();
       options.onProgress?.(size);
       return { bytes: size, sha256 };
     } catch (error) {
       throw classifyError(error);
     }
+  }
+
+  /** Hex SHA-256 of this object's bytes, read once; fails on a size or hash other than expected. */
+  private async hashContent(size: number, expectedSha256?: string, signal?: AbortSignal): Promise<string> {
+    const meter = new Sha256Meter({ expectedBytes: size, expectedSha256 });
+    await pipeline(
+      await this.openRead(),
+      meter,
+      async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) void chunk;
+      },
+      { signal },
+    );
+    return meter.digest();
   }
 
   private async head(): Promise<HeadObjectCommandOutput> {
@@ -249,4 +291,10 @@ export class S3Endpoint implements Endpoint {
       }),
     );
   }
+}
+
+/** The hex SHA-256 fileflow recorded in an object's metadata, if it is one. */
+function recordedSha256(head: HeadObjectCommandOutput): string | undefined {
+  const sha256 = head.Metadata?.[SHA256_METADATA_KEY];
+  return sha256 !== undefined && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
 }

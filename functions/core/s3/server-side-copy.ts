@@ -15,7 +15,7 @@ import { classifyError } from '../errors';
 export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 const MAX_PARTS = 10_000;
 
-/** Headers an object keeps through a copy; sent explicitly because fileflow always REPLACEs metadata. */
+/** What a written or copied object carries: content headers, user metadata, storage class and encryption. */
 export interface ObjectAttributes {
   readonly ContentType?: string;
   readonly ContentEncoding?: string;
@@ -33,7 +33,24 @@ export interface ServerSideCopyRequest {
   readonly from: { readonly bucket: string; readonly key: string };
   readonly to: { readonly bucket: string; readonly key: string };
   readonly size: number;
+  /** Everything the copy must carry. Storage class and encryption always apply; see `keepSourceMetadata` for the rest. */
   readonly attributes: ObjectAttributes;
+  /**
+   * The copy keeps the source's content headers and metadata as they are
+   * (CopyObject's COPY directive) instead of sending those of `attributes`.
+   * A multipart copy has no such directive and always sends `attributes`,
+   * which is why they must hold the source's own headers too.
+   * @default false
+   */
+  readonly keepSourceMetadata?: boolean;
+  /** Ask S3 to compute the copy's SHA-256 (a single CopyObject only; servers that ignore it return none). @default false */
+  readonly computeSha256?: boolean;
+}
+
+/** What a server-side copy reports. */
+export interface ServerSideCopyOutcome {
+  /** Hex SHA-256 of the whole object, when S3 computed one. */
+  readonly sha256?: string;
 }
 
 /** Tuning of multipart copies; the defaults suit AWS. */
@@ -47,29 +64,34 @@ export interface ServerSideCopyOptions {
 }
 
 /**
- * Copies an object inside S3 with its metadata REPLACEd by `attributes`
- * (which is also how an object gets new metadata in place): CopyObject up to
- * 5 GiB, UploadPartCopy in parallel above, aborting the upload on failure.
- * Tags are not handled here: callers apply them with PutObjectTagging after.
+ * Copies an object inside S3, its metadata REPLACEd by `attributes` (which
+ * is also how an object gets new metadata in place) unless the source's are
+ * kept: CopyObject up to 5 GiB, UploadPartCopy in parallel above, aborting
+ * the upload on failure. Tags are not handled here: callers apply them with
+ * PutObjectTagging after.
  */
 export async function copyObjectServerSide(
   client: S3Client,
   request: ServerSideCopyRequest,
   options: ServerSideCopyOptions = {},
-): Promise<void> {
+): Promise<ServerSideCopyOutcome> {
   const { from, to, size, attributes } = request;
   const copySource = encodeCopySource(from.bucket, from.key);
   if (size <= (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {
-    await client.send(
+    const { StorageClass, ServerSideEncryption, SSEKMSKeyId } = attributes;
+    const { CopyObjectResult } = await client.send(
       new CopyObjectCommand({
         Bucket: to.bucket,
         Key: to.key,
         CopySource: copySource,
-        MetadataDirective: 'REPLACE',
-        ...attributes,
+        // COPY also spares the local S3 server a re-read: it keeps the source's stored MD5 along with its metadata.
+        ...(request.keepSourceMetadata
+          ? { MetadataDirective: 'COPY', StorageClass, ServerSideEncryption, SSEKMSKeyId }
+          : { MetadataDirective: 'REPLACE', ...attributes }),
+        ...(request.computeSha256 ? { ChecksumAlgorithm: 'SHA256' } : {}),
       }),
     );
-    return;
+    return { sha256: fullObjectSha256(CopyObjectResult?.ChecksumSHA256, CopyObjectResult?.ChecksumType) };
   }
   const partBytes = Math.max(options.partBytes ?? 512 * 1024 ** 2, Math.ceil(size / MAX_PARTS));
   const { UploadId } = await client.send(
@@ -105,12 +127,19 @@ export async function copyObjectServerSide(
         MultipartUpload: { Parts: parts },
       }),
     );
+    return {};
   } catch (error) {
     await client
       .send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId }))
       .catch(() => undefined);
     throw classifyError(error);
   }
+}
+
+/** S3's base64 SHA-256 as hex, if it covers the whole object (a multipart composite one does not). */
+function fullObjectSha256(checksum: string | undefined, type: string | undefined): string | undefined {
+  if (!checksum || type === 'COMPOSITE' || !/^[A-Za-z0-9+/]{43}=$/.test(checksum)) return undefined;
+  return Buffer.from(checksum, 'base64').toString('hex');
 }
 
 /** `x-amz-copy-source` is `bucket/key` with the key URL-encoded, slashes kept. */
