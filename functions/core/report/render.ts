@@ -96,6 +96,7 @@ const CHARTS_SCRIPT = `
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
   Chart.defaults.color = '#3e4c59';
   function title(text) { return { display: true, text: text, font: { size: 14, weight: '600' } }; }
+  var legend = { position: 'bottom', labels: { usePointStyle: true, pointStyle: 'line', boxWidth: 28 } };
   function axis(text, extra) {
     var scale = { title: { display: true, text: text }, grid: { color: '#eef1f4' } };
     for (var key in extra) scale[key] = extra[key];
@@ -103,8 +104,8 @@ const CHARTS_SCRIPT = `
   }
   data.latency.forEach(function (flow) {
     var datasets = [
-      { label: 'p50', data: flow.p50, borderColor: '#2f80ed', backgroundColor: '#2f80ed', spanGaps: true, tension: 0.2 },
-      { label: 'p95', data: flow.p95, borderColor: '#9b51e0', backgroundColor: '#9b51e0', spanGaps: true, tension: 0.2 }
+      { label: 'p50', data: flow.p50, borderColor: '#2f80ed', backgroundColor: '#2f80ed', spanGaps: true, pointRadius: 3 },
+      { label: 'p95', data: flow.p95, borderColor: '#9b51e0', backgroundColor: '#9b51e0', spanGaps: true, pointRadius: 3 }
     ];
     if (flow.slo !== null) {
       datasets.push({
@@ -116,8 +117,9 @@ const CHARTS_SCRIPT = `
       type: 'line',
       data: { labels: data.days, datasets: datasets },
       options: {
-        plugins: { title: title(flow.flowId), legend: { position: 'bottom' } },
-        scales: { x: axis('day (UTC)'), y: axis('end-to-end latency (s)', { beginAtZero: true }) }
+        plugins: { title: title(flow.flowId), legend: legend },
+        // Headroom above the SLO, so its line never sits on the chart's top edge.
+        scales: { x: axis('day (UTC)'), y: axis('end-to-end latency (s)', { beginAtZero: true, suggestedMax: flow.slo === null ? undefined : flow.slo * 1.15 }) }
       }
     });
   });
