@@ -1,0 +1,195 @@
+/**
+ * The operations chat bot: one Lambda behind a function URL that Slack slash
+ * commands and a Teams outgoing webhook post to (`/slack/commands`,
+ * `/teams/messages`).
+ *
+ * The URL's auth type is NONE because Slack and Teams cannot sign AWS
+ * requests; they sign their own (`X-Slack-Signature`, `Authorization: HMAC`),
+ * and the handler verifies that signature — with a secret read from Secrets
+ * Manager — before it reads anything else.
+ *
+ * IAM, exact: read on the tracking tables and their indexes; for
+ * `/transfer-retry` only UpdateItem on the failure queue and the status table
+ * (resolving a failure as REDRIVEN releases its claim), PutItem on the audit
+ * log, StartExecution on the transfer state machine; GetSecretValue on the
+ * one or two secrets; InvokeFunction on itself (the deferred half of slow
+ * commands). No write on the customer index, the notification log or the
+ * workflow definitions.
+ */
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { Construct } from 'constructs';
+import type { PolicyStatement } from '../asl/iam';
+import { BundledFunction } from './bundled-function';
+import type { TrackingTables } from './tracking-tables';
+
+/** Props of {@link ChatBot}. */
+export interface ChatBotProps {
+  /** Names the function (`<namePrefix>-chatbot`), its role, log group and alarm. */
+  readonly namePrefix: string;
+  /** Days CloudWatch keeps the function's logs. */
+  readonly logRetentionDays: number;
+  /** The pipeline's tracking tables. */
+  readonly tables: TrackingTables;
+  /** The transfer state machine `/transfer-retry` starts re-drive executions on. */
+  readonly transferStateMachineArn: string;
+  /** Secrets Manager secret holding the Slack app's signing secret (a plain string). */
+  readonly slackSigningSecretArn: string;
+  /**
+   * Secrets Manager secret holding a Teams outgoing webhook's security token (base64).
+   * @default Teams is not served
+   */
+  readonly teamsSecurityTokenSecretArn?: string;
+  /**
+   * KMS key the secrets are encrypted with, when it is a customer managed key.
+   * @default the secrets use the AWS managed key
+   */
+  readonly secretsKmsKeyArn?: string;
+  /**
+   * Slack user ids (or Teams AAD object ids) allowed to `/transfer-retry`.
+   * @default none
+   */
+  readonly retryAllowedUserIds?: readonly string[];
+  /**
+   * Slack channel ids (or Teams channel ids) whose members may `/transfer-retry`.
+   * @default none
+   */
+  readonly retryAllowedChannelIds?: readonly string[];
+  /** Topic the function's error alarm notifies. */
+  readonly alarmTopicArn: string;
+}
+
+/** The chat bot's function, its URL and its alarm. */
+export class ChatBot extends Construct {
+  /** The bot's function (bundled from `functions/handlers/chatbot.ts`). */
+  public readonly function: BundledFunction;
+  /** The public HTTPS endpoint Slack and Teams post to; `functionUrl` is its address. */
+  public readonly url: LambdaFunctionUrl;
+  /** Errors of the function. */
+  public readonly errorAlarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: ChatBotProps) {
+    super(scope, id);
+    checkChatBotProps(props);
+    const functionName = `${props.namePrefix}-chatbot`;
+    const tables = props.tables;
+    const table = (name: keyof TrackingTables['tables']) => tables.tables[name].tableArn;
+    const secretArns = [props.slackSigningSecretArn, props.teamsSecurityTokenSecretArn].filter(
+      (arn): arn is string => arn !== undefined,
+    );
+    const permissions: PolicyStatement[] = [
+      ...tables.policyStatements('read', [
+        'fileTransferStatus',
+        'customerFileIndex',
+        'fileTransferAuditLog',
+        'transferFailureQueue',
+        'transferNotificationLog',
+      ]),
+      // /transfer-retry: resolve the failure (and release the claim of the failed version), then audit.
+      { actions: ['dynamodb:UpdateItem'], resources: [table('transferFailureQueue'), table('fileTransferStatus')] },
+      { actions: ['dynamodb:PutItem'], resources: [table('fileTransferAuditLog')] },
+      { actions: ['states:StartExecution'], resources: [props.transferStateMachineArn] },
+      { actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
+      ...(props.secretsKmsKeyArn === undefined
+        ? []
+        : [{ actions: ['kms:Decrypt'], resources: [props.secretsKmsKeyArn] }]),
+    ];
+    if (tables.kmsKeyArn !== undefined) {
+      permissions.push({ actions: ['kms:GenerateDataKey'], resources: [tables.kmsKeyArn] });
+    }
+
+    this.function = new BundledFunction(this, 'function', {
+      functionName,
+      entry: 'handlers/chatbot.ts',
+      logRetentionDays: props.logRetentionDays,
+      environment: {
+        ...tables.environment,
+        SLACK_SIGNING_SECRET_ARN: props.slackSigningSecretArn,
+        ...(props.teamsSecurityTokenSecretArn === undefined
+          ? {}
+          : { TEAMS_SECURITY_TOKEN_SECRET_ARN: props.teamsSecurityTokenSecretArn }),
+        TRANSFER_STATE_MACHINE_ARN: props.transferStateMachineArn,
+        RETRY_ALLOWED_USER_IDS: (props.retryAllowedUserIds ?? []).join(','),
+        RETRY_ALLOWED_CHANNEL_IDS: (props.retryAllowedChannelIds ?? []).join(','),
+      },
+      permissions,
+      memorySize: 256,
+      // Slack's deadline is 3 s; the deferred half (a scan, a StartExecution, a POST) needs more than that, not minutes.
+      timeoutSeconds: 30,
+    });
+    // A second inline policy: the role's first one is made before the function exists, so it cannot name its ARN.
+    new IamRolePolicy(this, 'self-invoke', {
+      name: 'self-invoke',
+      role: this.function.role.name,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.function.function.arn] }],
+      }),
+    });
+
+    this.url = new LambdaFunctionUrl(this, 'url', {
+      functionName: this.function.function.functionName,
+      authorizationType: 'NONE',
+    });
+    new LambdaPermission(this, 'public-url', {
+      statementId: 'SlackAndTeamsSignedRequests',
+      action: 'lambda:InvokeFunctionUrl',
+      functionName: this.function.function.functionName,
+      principal: '*',
+      functionUrlAuthType: 'NONE',
+    });
+
+    this.errorAlarm = new CloudwatchMetricAlarm(this, 'errors-alarm', {
+      alarmName: `${functionName}-errors`,
+      alarmDescription: 'The chat bot function failed: see its log group',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: this.function.function.functionName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+      treatMissingData: 'notBreaching',
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
+  }
+}
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** Slack user/channel ids (U…, W…, C…, G…) and Teams AAD object or channel ids; no commas (the list separator). */
+const CHAT_ID = /^[A-Za-z0-9:@._-]{1,128}$/;
+const TOKEN_REFERENCE = /^\$\{.+\}$/;
+
+/** Every problem with the props at once; throws before any resource exists. */
+function checkChatBotProps(props: ChatBotProps): void {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]{1,23}$/.test(props.namePrefix)) {
+    problems.push(`namePrefix '${props.namePrefix}' must be 2–24 lowercase letters, digits or '-'`);
+  }
+  const arns = {
+    slackSigningSecretArn: props.slackSigningSecretArn,
+    teamsSecurityTokenSecretArn: props.teamsSecurityTokenSecretArn,
+  };
+  for (const [name, arn] of Object.entries(arns)) {
+    if (arn !== undefined && !SECRET_ARN.test(arn) && !TOKEN_REFERENCE.test(arn)) {
+      problems.push(`${name} '${arn}' must be a Secrets Manager secret ARN`);
+    }
+  }
+  if (
+    props.teamsSecurityTokenSecretArn !== undefined &&
+    props.teamsSecurityTokenSecretArn === props.slackSigningSecretArn
+  ) {
+    problems.push(
+      'teamsSecurityTokenSecretArn must differ from slackSigningSecretArn: each platform has its own secret',
+    );
+  }
+  for (const id of [...(props.retryAllowedUserIds ?? []), ...(props.retryAllowedChannelIds ?? [])]) {
+    if (!CHAT_ID.test(id))
+      problems.push(`retry allow-list id '${id}' must be a Slack or Teams id (no spaces or commas)`);
+  }
+  if (problems.length > 0) throw new Error(`ChatBot '${props.namePrefix}':\n  ${problems.join('\n  ')}`);
+}
