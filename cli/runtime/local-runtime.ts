@@ -31,6 +31,7 @@ import {
   LOCAL_SFTP_SERVERS,
   localDir,
   writeLocalEndpoints,
+  type LocalChatBotEndpoint,
   type LocalEndpoints,
   type LocalSftpServer,
   type LocalSftpServerName,
@@ -121,6 +122,10 @@ export interface LocalRuntimeOptions {
   readonly maxConcurrentExecutions?: number;
   /** Where background errors (a failed scan or poll) go. @default stderr */
   readonly onError?: (error: unknown) => void;
+  /** Serves the chat bot on the runtime's data (`localChatBot` in `./chatbot-server`). @default no chat bot */
+  readonly chatBot?: (
+    context: LocalRuntimeContext,
+  ) => Promise<{ readonly endpoint: LocalChatBotEndpoint; stop(): Promise<void> }>;
 }
 
 /** A running local runtime. */
@@ -229,6 +234,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const loop = new EventLoop(workflow, context, options, onError);
     stops.push(() => loop.stop());
     await loop.start();
+    if (options.chatBot) {
+      const chatBot = await options.chatBot(context);
+      stops.push(() => chatBot.stop());
+      endpoints.chatbot = chatBot.endpoint;
+    }
 
     const endpointsFile = await writeLocalEndpoints(endpoints);
     const pidFile = join(dir, RUNTIME_PID_FILE);
