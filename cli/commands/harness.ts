@@ -21,6 +21,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { runLocally, type JsonValue, type LocalHandler } from '../../asl';
@@ -304,7 +305,8 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
   if (options.group && options.flow) throw new Error('give --group or --flow, not both');
   const { s3, bucket, prefix, endpoints } = await openBucket(options);
   const sftpPool = new SftpSessionPool({ idleMs: 1000 });
-  const sns = options.alertTopicArn ? new SNSClient({}) : undefined;
+  let sns: SNSClient | undefined;
+  let secretsManager: SecretsManagerClient | undefined;
   try {
     if (endpoints && options.sync) {
       const synced = await syncLocalConfig(resolve(options.configDir), {
@@ -326,12 +328,16 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
       configPrefix: prefix,
       sftpPool,
       metrics: { recordRun: () => undefined },
-      publishAlert: async (subject: string, message: string) => {
-        if (sns)
-          await sns.send(
-            new PublishCommand({ TopicArn: options.alertTopicArn, Subject: subject.slice(0, 100), Message: message }),
-          );
-        else process.stderr.write(`ALERT ${subject}\n${message}\n`);
+      // Webhook URLs live in Secrets Manager, which has no local stand-in.
+      secretsManager: endpoints ? undefined : (secretsManager = new SecretsManagerClient({})),
+      // The harness's topic is --alert-topic-arn; a flow's own topics are reached with the
+      // shell's AWS credentials, except locally, where every alert is printed.
+      publishAlert: async (subject: string, message: string, topicArn?: string) => {
+        const topic = topicArn === undefined ? options.alertTopicArn : endpoints ? undefined : topicArn;
+        if (topic) {
+          sns ??= new SNSClient({});
+          await sns.send(new PublishCommand({ TopicArn: topic, Subject: subject.slice(0, 100), Message: message }));
+        } else process.stderr.write(`ALERT${topicArn ? ` (${topicArn})` : ''} ${subject}\n${message}\n`);
       },
     };
     // Lambda invoke has no local stand-in: such flows fail with TriggerUnavailableError.
@@ -353,6 +359,7 @@ async function flowsRunCommand(options: RunOptions): Promise<number> {
     await sftpPool.close();
     s3.destroy();
     sns?.destroy();
+    secretsManager?.destroy();
   }
 }
 

@@ -177,6 +177,14 @@ describe('flow config schema', () => {
       expect(error!.path).to.equal('$.target[1].sftp.credentials.secret_arn');
     });
 
+    it('GIVEN a webhook alert channel without its format WHEN parsed THEN $.alerts.channels[0].format is required', () => {
+      const flow = sampleFlow('s3-to-sftp');
+      flow.alerts.channels = [{ webhook_secret_arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack' }];
+      expect(errorsOf(flow).map((error) => error.path)).to.deep.equal(['$.alerts.channels[0].format']);
+      flow.alerts.channels[0].format = 'teams';
+      expect(parseFlow(flow).ok).to.equal(true);
+    });
+
     it('GIVEN credentials with both secret_arn and private_key_file WHEN parsed THEN $...credentials says to give one', () => {
       const flow = sampleFlow('sftp-to-s3');
       flow.source.sftp.credentials.secret_arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sftp/acme';

@@ -248,6 +248,9 @@ const ExpectationSchema = z
 
 // ---------------------------------------------------------------- who hears about it
 
+/** The webhook payload shapes the aggregated alert can be sent in. */
+export const WEBHOOK_FORMATS = ['slack', 'teams', 'jira', 'servicenow'] as const;
+
 /** Where a failing flow is reported. */
 const AlertsSchema = z
   .strictObject({
@@ -259,11 +262,18 @@ const AlertsSchema = z
             z.strictObject({ sns_topic_arn: Arn('sns', 'arn:aws:sns:us-east-1:123456789012:fileflow-alerts') }),
             z.strictObject({
               webhook_secret_arn: SecretArn.describe(
-                'Secrets Manager secret holding the webhook URL (Slack, Jira, …).',
+                'Secrets Manager secret holding the webhook URL, or JSON {"url", "headers", …} ' +
+                  '(Jira also "project_key" and optionally "issue_type").',
               ),
+              format: z
+                .enum(WEBHOOK_FORMATS)
+                .describe(
+                  'The payload the webhook expects: a Slack incoming webhook, a Teams workflow webhook (Adaptive ' +
+                    'Card), a Jira create-issue call (REST v2), or a ServiceNow incident (Table API).',
+                ),
             }),
           ],
-          { error: 'give exactly one of sns_topic_arn or webhook_secret_arn' },
+          { error: 'give exactly one of sns_topic_arn, or webhook_secret_arn with its format' },
         ),
       )
       .min(1),
@@ -329,6 +339,8 @@ export type Validation = Flow['validation'];
 export type TestData = Flow['testdata'];
 /** The verdict a flow expects. */
 export type Expectation = Flow['expect'];
+/** One place a failing flow is reported: an SNS topic, or a webhook in one of {@link WEBHOOK_FORMATS}. */
+export type AlertChannel = NonNullable<Flow['alerts']>['channels'][number];
 
 /** The endpoints a flow's file must reach: one, or several for a fan-out. */
 export function flowTargets(flow: Flow): FlowEndpoint[] {

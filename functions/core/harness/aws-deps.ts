@@ -66,12 +66,12 @@ export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps 
     // a pull flow's SLO must cover one poll interval.
     requestPull: async () => undefined,
     metrics: emfMetrics(),
-    publishAlert: async (subject, message) => {
+    publishAlert: async (subject, message, topicArn) => {
       // SNS subjects: at most 100 printable ASCII characters.
       const safeSubject = subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
       await sns.send(
         new PublishCommand({
-          TopicArn: required(env, HARNESS_ENVIRONMENT.alertTopicArn),
+          TopicArn: topicArn ?? required(env, HARNESS_ENVIRONMENT.alertTopicArn),
           Subject: safeSubject,
           Message: message,
         }),

@@ -17,8 +17,11 @@ export interface MetricsSink {
   recordRun(flowId: string, runSuccess: 0 | 1, latencySeconds: number | undefined): void | Promise<void>;
 }
 
-/** Publishes the one aggregated alert of a run (SNS on AWS). */
-export type AlertPublisher = (subject: string, message: string) => Promise<void>;
+/**
+ * Publishes an aggregated alert to SNS: to `topicArn` when a flow's channel names one,
+ * else to the harness's own alert topic.
+ */
+export type AlertPublisher = (subject: string, message: string, topicArn?: string) => Promise<void>;
 
 /** Asynchronously invokes a transfer Lambda with the flow's payload (Lambda has no local stand-in). */
 export type TransferInvoker = (functionName: string, payload: Record<string, unknown>) => Promise<void>;
@@ -36,7 +39,7 @@ export interface HarnessDeps {
   readonly configPrefix?: string;
   /** Needed for SFTP sources and targets. */
   readonly sftpPool?: SftpSessionPool;
-  /** Needed when an SFTP key lives in Secrets Manager. */
+  /** Needed when an SFTP key or a webhook URL lives in Secrets Manager. */
   readonly secretsManager?: SecretsManagerClient;
   /** Directory `private_key_file` paths are relative to. @default the working directory */
   readonly keyRoot?: string;

@@ -3,7 +3,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { classifyError, NotFoundError } from '../errors';
 import { REASON_DESCRIPTIONS, type ReasonCode } from '../flows/reason-codes';
-import { flowTargets, type Flow } from '../flows/schema';
+import { flowTargets, type AlertChannel, type Flow } from '../flows/schema';
+import { deliverToChannel, type ChannelDelivery } from './alerts';
 import { configObject, flowEndpoint, nowOf, type HarnessDeps } from './deps';
 import { messageOf, reasonOf, stagingKey, testFileNames, type FlowRun, type StepFailure } from './model';
 
@@ -67,6 +68,8 @@ export interface RecordedRun {
   readonly result_key: string;
   readonly delete_after: boolean;
   readonly alert_on_failure: boolean;
+  /** The flow's own alert channels (`alerts.channels`); absent when results could not be recorded. */
+  readonly alert_channels?: AlertChannel[];
 }
 
 /** The iteration state RecordResults reads: whatever steps got to report. */
@@ -188,6 +191,7 @@ export async function recordResults(state: RunState, flow: Flow | undefined, dep
     result_key: `${prefix}run.json`,
     delete_after: flow?.testdata.delete_after ?? false,
     alert_on_failure: flow?.alerts?.on_failure ?? true,
+    alert_channels: flow?.alerts?.channels ?? [],
   };
 }
 
@@ -228,29 +232,46 @@ export async function cleanup(
 
 /**
  * After the Map: ONE alert listing every flow whose outcome differs from its expectation
- * (flows with `alerts.on_failure: false` stay silent). Nothing is sent when all passed.
+ * (flows with `alerts.on_failure: false` stay silent) to the harness's topic, and one to
+ * each channel the failing flows name, listing the failures of the flows that named it.
+ * Nothing is sent when all passed.
  */
 export async function alertOnFailures(
   batchId: string,
   date: string,
   results: readonly RecordedRun[],
   deps: HarnessDeps,
-): Promise<{ failures: number; alerted: boolean }> {
+): Promise<{ failures: number; alerted: boolean; channels: ChannelDelivery[] }> {
   const failing = results.filter((result) => !result.outcome_matches_expectation);
   const loud = failing.filter((result) => result.alert_on_failure);
-  if (loud.length === 0) return { failures: failing.length, alerted: false };
-  const lines = loud.map(
-    (result) =>
-      `- ${result.flow_id}: ${result.outcome} ${result.reason ?? ''}${result.failed_step ? ` at ${result.failed_step}` : ''} ` +
-      `(s3://${deps.configBucket}/${result.result_key})`,
-  );
-  await deps.publishAlert(
-    `fileflow: ${loud.length} of ${results.length} flow test(s) failed (${date})`,
-    [
-      `Flow-test run ${batchId} on ${date}: ${loud.length} of ${results.length} flow(s) did not meet their expectation.`,
+  if (loud.length === 0) return { failures: failing.length, alerted: false, channels: [] };
+  const alertOf = (flows: readonly RecordedRun[]) => ({
+    subject: `fileflow: ${flows.length} of ${results.length} flow test(s) failed (${date})`,
+    text: [
+      `Flow-test run ${batchId} on ${date}: ${flows.length} of ${results.length} flow(s) did not meet their expectation.`,
       '',
-      ...lines,
+      ...flows.map(
+        (result) =>
+          `- ${result.flow_id}: ${result.outcome} ${result.reason ?? ''}${result.failed_step ? ` at ${result.failed_step}` : ''} ` +
+          `(s3://${deps.configBucket}/${result.result_key})`,
+      ),
     ].join('\n'),
+    batchId,
+  });
+  const everything = alertOf(loud);
+  await deps.publishAlert(everything.subject, everything.text);
+
+  const byChannel = new Map<string, { channel: AlertChannel; flows: RecordedRun[] }>();
+  for (const result of loud) {
+    for (const channel of result.alert_channels ?? []) {
+      const key = JSON.stringify(channel);
+      const entry = byChannel.get(key) ?? { channel, flows: [] };
+      entry.flows.push(result);
+      byChannel.set(key, entry);
+    }
+  }
+  const channels = await Promise.all(
+    [...byChannel.values()].map(({ channel, flows }) => deliverToChannel(channel, alertOf(flows), flows.length, deps)),
   );
-  return { failures: failing.length, alerted: true };
+  return { failures: failing.length, alerted: true, channels };
 }
