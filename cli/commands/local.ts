@@ -13,6 +13,7 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { localChatBot } from '../runtime/chatbot-server';
 import { action, formatTable, UsageError } from '../runtime/cli-support';
 import { ENDPOINTS_FILE, localDir, readLocalEndpoints, type LocalEndpoints } from '../runtime/endpoints-file';
 import { RUNTIME_PID_FILE, serverProcesses, startLocalRuntime } from '../runtime/local-runtime';
@@ -61,7 +62,8 @@ export function register(program: Command): void {
 async function upForeground(options: LocalOptions): Promise<void> {
   const pollIntervalMs = Number(options.pollInterval ?? 1000);
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50) throw new UsageError('--poll-interval must be ≥ 50 ms');
-  const runtime = await startLocalRuntime({ dir: options.dir, pollIntervalMs });
+  // The chat bot's retry allow-list comes from $FILEFLOW_CHATBOT_RETRY_ALLOW (see chatbot-server.ts).
+  const runtime = await startLocalRuntime({ dir: options.dir, pollIntervalMs, chatBot: localChatBot() });
   printEndpoints(runtime.endpoints, options.json);
   await new Promise<void>((done) => {
     const stop = (): void => {
@@ -177,6 +179,7 @@ function printEndpoints(endpoints: LocalEndpoints, json: boolean | undefined): v
         (name) =>
           `  sftp ${name.padEnd(6)} ${sftp[name].username}@${sftp[name].host}:${sftp[name].port}  ${sftp[name].hostKeyFingerprint}`,
       ),
+      ...(endpoints.chatbot ? [`  chat bot  ${endpoints.chatbot.url}/slack/commands  /teams/messages`] : []),
       `  details   ${join(endpoints.dir, ENDPOINTS_FILE)}`,
       '',
     ].join('\n'),
