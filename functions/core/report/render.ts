@@ -286,8 +286,7 @@ function transfersSection(model: ReportModel, data: ChartData): string {
     )
     .join('\n');
   const failures = rows
-    ? `<h2>Failed transfers</h2>
-<p class="note">Each file's latest outcome on its day; re-drive one with <span class="mono">fileflow redrive &lt;customer&gt;/&lt;file&gt;</span>.</p>
+    ? `<p class="note">Each file's latest outcome on its day; re-drive one with <span class="mono">fileflow redrive &lt;customer&gt;/&lt;file&gt;</span>.</p>
 <table id="transfer-failures"><thead><tr><th>date</th><th>customer</th><th>file</th><th>workflow</th><th>reason</th><th>retries</th><th>message</th></tr></thead>
 <tbody>
 ${rows}
@@ -301,6 +300,7 @@ ${charts}
 </div>
 </section>
 <section id="transfer-failures-section">
+<h2>Failed transfers</h2>
 ${failures}
 </section>`;
 }
