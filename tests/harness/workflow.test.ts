@@ -102,6 +102,8 @@ describe('GIVEN the harness workflow built with the asl builder', () => {
           validation: { expect_within_seconds: 120 },
         }),
       );
+      // The stand-in pipeline loses the file on cue (the real runtime delivers, see end-to-end.test.ts),
+      // so only the deadline can end the polling.
       world.pipeline.delivery.set('s3-lost', 'lose');
       // A clock that moves 5 s per reading, so the 120 s deadline passes in a few polls.
       let now = Date.now();
