@@ -3,19 +3,21 @@
  * at synth time, with its own log group, execution role and X-Ray tracing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
+import { zipSync } from 'fflate';
 import type { PolicyStatement } from '../asl/iam';
 import { createServiceRole } from './service-role';
 
 /** Root of the repository; handlers live under `functions/`. */
 const REPO_ROOT = resolve(__dirname, '..');
+const FUNCTIONS_ROOT = join(REPO_ROOT, 'functions');
 /** Where bundles are written, one folder per content hash (ignored by git). */
 const BUNDLE_ROOT = join(REPO_ROOT, '.gen', 'bundles');
 
@@ -63,26 +65,35 @@ export interface BundledFunctionProps<Env extends Record<string, string> = Recor
 export interface HandlerBundle {
   /** Folder holding `index.js` and `index.js.map`. */
   readonly directory: string;
+  /** The same two files zipped, as Lambda takes them; its bytes depend on the bundle's only. */
+  readonly archive: string;
   /** SHA-256 of the bundle's bytes: the same source always gives the same hash. */
   readonly sha256: string;
 }
 
+/** Bundles of this process by entry: every stack that uses a handler shares one bundle and one zip. */
 const bundleCache = new Map<string, HandlerBundle>();
 
 /**
- * Bundles `functions/<entry>` into one CommonJS file for Node 20 (minified, with a source map).
- * ssh2's optional native add-ons stay out so it takes its pure-JS path; cdktf is never
- * bundled (its assets re-run `node ${__filename}`, and a bundled app would recurse).
+ * Bundles `functions/<entry>` into one CommonJS file for Node 20 (minified, with a source map)
+ * and zips it. ssh2's optional native add-ons stay out so it takes its pure-JS path; cdktf is
+ * never bundled (its assets re-run `node ${__filename}`, and a bundled app would recurse).
+ *
+ * The first handler asked for from `functions/handlers/` brings every handler there into one
+ * esbuild run: shared modules (the AWS SDK, the cores) are parsed once and the entries are
+ * linked in parallel. Without code splitting each entry's output is byte for byte what a
+ * build of that entry alone gives, so the hash does not depend on which handlers exist.
  */
 export function bundleHandler(entry: string): HandlerBundle {
   const cached = bundleCache.get(entry);
   if (cached) return cached;
-  const entryPath = join(REPO_ROOT, 'functions', entry);
-  if (!existsSync(entryPath)) throw new Error(`Lambda handler not found: functions/${entry}`);
+  if (!existsSync(join(FUNCTIONS_ROOT, entry))) throw new Error(`Lambda handler not found: functions/${entry}`);
 
-  const staging = join(BUNDLE_ROOT, `.staging-${process.pid}-${basename(entry, '.ts')}`);
+  const batch = dirname(entry) === 'handlers' ? [...new Set([entry, ...handlerEntries()])] : [entry];
+  // Never written (write: false), but its depth shapes the source map's relative paths: keep it fixed.
+  const staging = join(REPO_ROOT, '.gen', `.staging-${process.pid}`);
   const result = buildSync({
-    entryPoints: { index: entryPath },
+    entryPoints: Object.fromEntries(batch.map((e) => [`${outputName(e)}/index`, join(FUNCTIONS_ROOT, e)])),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -100,26 +111,67 @@ export function bundleHandler(entry: string): HandlerBundle {
     write: false,
     logLevel: 'error',
   });
-  const files = [...result.outputFiles].sort((a, b) => a.path.localeCompare(b.path));
-  const hash = createHash('sha256');
-  for (const file of files) hash.update(relative(staging, file.path)).update(file.contents);
-  const sha256 = hash.digest('hex');
+  for (const batchEntry of batch) {
+    const folder = join(staging, outputName(batchEntry));
+    const files = result.outputFiles
+      .filter((file) => dirname(file.path) === folder)
+      .map((file) => ({ name: relative(folder, file.path), contents: file.contents }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    bundleCache.set(batchEntry, storeBundle(files));
+  }
+  return bundleCache.get(entry) as HandlerBundle;
+}
 
+/** Every handler file under `functions/handlers/`, as entries. */
+function handlerEntries(): string[] {
+  return readdirSync(join(FUNCTIONS_ROOT, 'handlers'))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .map((file) => `handlers/${file}`);
+}
+
+/** A flat folder name for an entry: `handlers/copy-to-s3.ts` → `handlers--copy-to-s3`. */
+function outputName(entry: string): string {
+  return entry.replace(/\.ts$/, '').replace(/\//g, '--');
+}
+
+/** DOS time of every zip entry: a fixed local time, so the zip's bytes do not depend on the clock or the zone. */
+const ZIP_ENTRY_TIME = new Date(1980, 0, 1);
+/** Unix `-rw-r--r--` in the zip's external attributes, so Lambda can read the files. */
+const ZIP_FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
+
+/**
+ * Writes a bundle under `.gen/bundles/<hash>/` with its zip beside it, unless an earlier synth
+ * already did: the folder name is the content hash, so what is there is what would be written.
+ */
+function storeBundle(files: readonly { name: string; contents: Uint8Array }[]): HandlerBundle {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file.name).update(file.contents);
+  const sha256 = hash.digest('hex');
   const directory = join(BUNDLE_ROOT, sha256.slice(0, 16));
-  if (!existsSync(directory)) {
-    mkdirSync(staging, { recursive: true });
-    for (const file of files) writeFileSync(join(staging, relative(staging, file.path)), file.contents);
-    mkdirSync(dirname(directory), { recursive: true });
+  const archive = `${directory}.zip`;
+  if (!existsSync(directory) || !existsSync(archive)) {
+    const temporary = `${directory}.${process.pid}.tmp`;
+    rmSync(temporary, { recursive: true, force: true });
+    mkdirSync(temporary, { recursive: true });
+    for (const file of files) writeFileSync(join(temporary, file.name), file.contents);
+    const zip = zipSync(
+      Object.fromEntries(
+        files.map((file) => [file.name, [file.contents, { mtime: ZIP_ENTRY_TIME, os: 3, attrs: ZIP_FILE_ATTRIBUTES }]]),
+      ),
+      { level: 6 },
+    );
+    writeFileSync(`${temporary}.zip`, zip);
+    // Renames are atomic: a concurrent synth sees either nothing or the whole bundle. If
+    // another synth got there first, its bytes are identical and either copy will do.
+    renameSync(`${temporary}.zip`, archive);
     try {
-      renameSync(staging, directory);
+      renameSync(temporary, directory);
     } catch (error) {
-      // Another synth wrote the same bundle first: the bytes are identical, keep theirs.
       if (!existsSync(directory)) throw error;
+      rmSync(temporary, { recursive: true, force: true });
     }
   }
-  const bundle = { directory, sha256 };
-  bundleCache.set(entry, bundle);
-  return bundle;
+  return { directory, archive, sha256 };
 }
 
 /** A Lambda function bundled from one handler in `functions/`. */
@@ -138,9 +190,10 @@ export class BundledFunction<Env extends Record<string, string> = Record<string,
     checkProps(props);
     const bundle = bundleHandler(props.entry);
 
+    // A file asset is copied at synth; a directory asset would be zipped again for every stack.
     this.asset = new TerraformAsset(this, 'code', {
-      path: bundle.directory,
-      type: AssetType.ARCHIVE,
+      path: bundle.archive,
+      type: AssetType.FILE,
       assetHash: bundle.sha256,
     });
     // Created before the function so Lambda never creates a never-expiring group itself.
