@@ -95,6 +95,8 @@ export function createChatBotHandler(
   });
 
   return async (event) => {
+    // Only this function's role may invoke it directly; a function URL request arrives wrapped in its
+    // envelope (rawPath, headers, body), so no body, signed or not, can pass for a deferred job.
     if (isDeferredJob(event)) return bot.runDeferred(event);
     const request = FunctionUrlRequest.parse(event);
     const body = request.body ?? '';
