@@ -10,6 +10,14 @@
  * every `intervalMs` (a few milliseconds for a local bucket) and that
  * rewriting an object with identical bytes in the same second is not seen as
  * new; the pipeline's claim would drop such a duplicate anyway.
+ *
+ * s3rver lists an object while its bytes are still being written (and may
+ * answer the PUT before they are on disk): the listed size grows and
+ * LastModified can move to the next second, which would make one upload two
+ * "versions" — two events, two claims, two deliveries — and the first of them
+ * half a file. So a new object is reported only once two listings
+ * {@link SETTLE_MS} apart agree on its ETag, size and LastModified, as S3
+ * reports an object only when its upload is complete.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +42,9 @@ export interface ObjectCreatedEvent {
     readonly reason: 'PutObject';
   };
 }
+
+/** How long a new object must list unchanged before it is reported. */
+const SETTLE_MS = 50;
 
 /** The account id local events carry (no AWS account is involved). */
 const LOCAL_ACCOUNT_ID = '000000000000';
@@ -99,17 +110,36 @@ export class LandingWatcher {
     for (const object of await this.list()) this.seen.add(versionKey(object));
   }
 
-  /** One scan; returns how many new objects it reported. */
+  /**
+   * One scan; returns how many new objects it reported. While a new object is
+   * still changing, the scan lists again after {@link SETTLE_MS}, so it
+   * resolves only once every new object was reported whole.
+   */
   async scan(): Promise<number> {
     let reported = 0;
-    for (const object of await this.list()) {
-      const version = versionKey(object);
-      if (this.seen.has(version)) continue;
-      this.seen.add(version);
-      this.options.onEvent(objectCreatedEvent(this.options.bucket, this.options.region, object));
-      reported += 1;
+    let unsettled = this.unseen(await this.list());
+    while (unsettled.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const now = this.unseen(await this.list());
+      for (const [look, object] of now) {
+        if (!unsettled.has(look)) continue;
+        this.seen.add(versionKey(object));
+        this.options.onEvent(objectCreatedEvent(this.options.bucket, this.options.region, object));
+        reported += 1;
+        now.delete(look);
+      }
+      unsettled = now;
     }
     return reported;
+  }
+
+  /** Listed objects whose version was not reported yet, by what the listing says of them. */
+  private unseen(objects: readonly ListedObject[]): Map<string, ListedObject> {
+    const unseen = new Map<string, ListedObject>();
+    for (const object of objects) {
+      if (!this.seen.has(versionKey(object))) unseen.set(`${versionKey(object)}\u0000${object.size}`, object);
+    }
+    return unseen;
   }
 
   private async list(): Promise<ListedObject[]> {
