@@ -12,6 +12,9 @@ import type { WorkflowDefinitionInput } from '../../functions/core/tracking/reco
 import { sha256Of } from '../fixtures/files';
 import { fileflow, SAMPLE_WORKFLOWS_DIR } from './helpers';
 
+/** ARN prefix of the local transfer state machine's executions; the name follows. */
+const LOCAL_EXECUTION_ARN_PREFIX = 'arn:aws:states:local-1:000000000000:execution:fileflow-local-transfer:';
+
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('local runtime: landing events, queue, pull poller, status and re-drive', function () {
@@ -79,10 +82,19 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
     runtime.publish(event);
     await runtime.idle();
 
-    const outcomes = executionsFor('orders-7.csv').map((e) => outputStatus(e.output));
-    expect(outcomes).to.deep.equal(['ACCEPTED', 'DUPLICATE', 'DUPLICATE']);
+    const executions = executionsFor('orders-7.csv');
+    expect(executions.map((e) => outputStatus(e.output))).to.deep.equal(['ACCEPTED', 'DUPLICATE', 'DUPLICATE']);
     const copied = await runtime.repository.auditTrail({ customerId: 'acme', fileName: 'orders-7.csv' });
     expect(copied.filter((entry) => entry.eventType === 'COPIED')).to.have.length(1);
+    // The two deliveries started in the same tick, each with an execution ARN of its own.
+    const arns = executions.map((e) => (e.output as { executionId: string }).executionId);
+    expect(new Set(arns).size).to.equal(3);
+    arns.forEach((arn, i) => expect(arn).to.equal(`${LOCAL_EXECUTION_ARN_PREFIX}${executions[i]!.executionName}`));
+    const { latest, claims } = await runtime.repository.statusForFile({ customerId: 'acme', fileName: 'orders-7.csv' });
+    expect(latest?.executionId).to.equal(arns[0]);
+    expect(claims.map((c) => c.executionId)).to.deep.equal([arns[0]]);
+    const duplicates = copied.filter((entry) => entry.eventType === 'DUPLICATE_EVENT').map((e) => e.executionId);
+    expect(duplicates.sort()).to.deep.equal(arns.slice(1).sort());
     expect(await targetSha256('acme/orders-7.csv')).to.equal(sha256(bytes));
   });
 
@@ -206,6 +218,52 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
       );
       const byFile = await fileflow('status', '--file', 'payroll.csv', '--local', '--local-dir', dir(), '--json');
       expect((JSON.parse(byFile.stdout) as { latest: { status: string } }[])[0]!.latest.status).to.equal('SUCCESS');
+    });
+
+    it('GIVEN a pulled file whose target refused it WHEN `fileflow redrive --local` runs after the fix THEN the poller pulls it again, delivers it and only then deletes it from the source', async () => {
+      const pullWorkflow = (hostKey?: string): WorkflowDefinitionInput => {
+        const [target] = brokenWorkflow().targets;
+        const definition: WorkflowDefinitionInput = {
+          id: 'stark-sftp-to-sftp',
+          source: { type: 'sftp', endpointRef: 'source' },
+          sourcePrefix: 'outbox/stark/',
+          targets: [
+            {
+              ...(target as Extract<typeof target, { type: 'sftp' }>),
+              id: 'stark-partner',
+              directory: 'deliveries/stark',
+            },
+          ],
+          validationRegex: '.*',
+          maxRetries: 0,
+          postAction: { action: 'delete' },
+        };
+        const resolved = resolveLocalPlaceholders(definition, runtime.endpoints);
+        if (hostKey) (resolved.targets[0] as { hostKeyFingerprints: string[] }).hostKeyFingerprints = [hostKey];
+        return resolved;
+      };
+      await putLocally(pullWorkflow(runtime.endpoints.sftp.source.hostKeyFingerprint));
+      const bytes = randomBytes(4096);
+      const path = join(runtime.endpoints.sftp.source.root, 'outbox/stark/suits.csv');
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, bytes);
+      await runtime.idle();
+      expect(executionsFor('suits.csv').map((e) => e.status)).to.deep.equal(['FAILED']);
+      expect(existsSync(path), 'a failed pull leaves the file at the source').to.equal(true);
+
+      await putLocally(pullWorkflow());
+      const redrive = await fileflow('redrive', 'stark/suits.csv', '--local', '--local-dir', dir(), '--json');
+
+      expect(redrive.code, redrive.stderr + redrive.stdout).to.equal(0);
+      const row = JSON.parse(redrive.stdout) as { status: string; execution: string };
+      expect(row.status).to.equal('SUCCEEDED');
+      const [failed, redriven] = executionsFor('suits.csv');
+      expect(redriven?.status, redriven?.error).to.equal('SUCCEEDED');
+      expect(row.execution).to.equal(`${LOCAL_EXECUTION_ARN_PREFIX}${redriven!.executionName}`);
+      expect(redriven!.executionName).to.not.equal(failed!.executionName);
+      const delivered = await readFile(join(runtime.endpoints.sftp.target.root, 'deliveries/stark/suits.csv'));
+      expect(sha256(delivered)).to.equal(sha256(bytes));
+      expect(existsSync(path)).to.equal(false);
     });
 
     it('GIVEN a file id with no failure WHEN it is re-driven THEN the command fails with one line', async () => {
