@@ -10,6 +10,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import type { Command } from 'commander';
 import { s3ClientFor } from '../local/s3-server';
 import { checkConfigSet, type CheckedConfig, type ConfigSource } from '../../functions/core/flows/config-set';
+import { registerFlowsRun } from './harness';
 
 interface PushOptions {
   readonly bucket: string;
@@ -120,11 +121,11 @@ async function push(paths: readonly string[], options: PushOptions): Promise<num
   }
 }
 
-/** Registers `fileflow flows validate` and `fileflow flows push`. */
+/** Registers `fileflow flows validate`, `fileflow flows push` and `fileflow flows run`. */
 export function register(program: Command): void {
   const flows = program
     .command('flows')
-    .description('Flow-test configs: check them, and publish them to the config bucket');
+    .description('Flow-test configs: check them, publish them to the config bucket, run them');
   flows
     .command('validate')
     .description('Check flow and group files: every error as file: $.json.path: message; exit 1 if any is invalid')
@@ -145,4 +146,5 @@ export function register(program: Command): void {
     .action(async (paths: string[], options: PushOptions) => {
       process.exitCode = await push(paths, options);
     });
+  registerFlowsRun(flows);
 }

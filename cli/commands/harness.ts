@@ -388,9 +388,11 @@ function report(body: () => Promise<number>): () => Promise<void> {
   };
 }
 
-/** Registers `fileflow flows run` (under the existing `flows` command) and `fileflow results`. */
-export function register(program: Command): void {
-  const flows = program.commands.find((command) => command.name() === 'flows') ?? program.command('flows');
+/**
+ * Registers `fileflow flows run` under the `flows` command. `flows.ts` calls it, so the
+ * one-command bundle the `fileflow` launcher builds for `flows` has `run` too.
+ */
+export function registerFlowsRun(flows: Command): void {
   const run = withBucketOptions(
     flows
       .command('run')
@@ -410,7 +412,10 @@ export function register(program: Command): void {
     .option('--alert-topic-arn <arn>', 'publish the aggregated alert to this SNS topic; default: print it on stderr')
     .option('--json', 'print the verdicts and run records as JSON');
   run.action((options: RunOptions) => report(() => flowsRunCommand(options))());
+}
 
+/** Registers `fileflow results`. */
+export function register(program: Command): void {
   const results = withBucketOptions(
     program.command('results').description('Show the harness results of a day: one row per run.json'),
   )
