@@ -71,6 +71,42 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
     });
   });
 
+  describe('WHEN ListEnabledTests meets a flow that names a local runtime server (local: placeholder)', () => {
+    const placeholderFlow = (flowId: string, host: string) =>
+      flowConfig(flowId, s3(LANDING_BUCKET, `${flowId}/`), {
+        sftp: {
+          host,
+          username: 'fileflow',
+          credentials: { private_key_file: host },
+          host_key: { fingerprints: ['SHA256:LocalRuntimeFillsThisInFromEndpointsJson000'] },
+          directory: '/deliveries/acme',
+        },
+      });
+
+    it('THEN on AWS (nothing to resolve it) the flow is CONFIG_INVALID at the host, and the others still run', async () => {
+      await world.pushFlow(placeholderFlow('local-only', 'local:target'));
+      const listed = await listEnabledTests({ flow_ids: ['s3-alpha', 'local-only'] }, world.deps());
+      expect(listed.runs.map((run) => run.flow_id)).to.deep.equal(['s3-alpha', 'local-only']);
+      expect(listed.runs[1]!.config_error).to.match(/\$\.target\.sftp\.host: a local: placeholder .* --local/);
+    });
+
+    it('THEN locally the snapshot holds the server it resolved to, and an unknown server is CONFIG_INVALID', async () => {
+      await world.pushFlow(placeholderFlow('local-unknown', 'local:nowhere'));
+      const resolved = { host: '127.0.0.1', port: 2200, directory: '/srv/target/deliveries/acme' };
+      const deps = world.deps({
+        resolveLocalPlaceholders: (flow) => {
+          if (flow.flow_id === 'local-unknown') throw new Error('$.target.sftp.host: no local SFTP server "nowhere"');
+          const target = structuredClone(flow.target) as { sftp: Record<string, unknown> };
+          return { ...flow, target: { sftp: { ...target.sftp, ...resolved } } } as typeof flow;
+        },
+      });
+      const listed = await listEnabledTests({ flow_ids: ['local-only', 'local-unknown'] }, deps);
+      const snapshot = await loadFlowSnapshot(deps, listed.runs.find((run) => run.flow_id === 'local-only')!.config!);
+      expect(snapshot.target).to.have.nested.include({ 'sftp.host': '127.0.0.1', 'sftp.port': 2200 });
+      expect(listed.runs.find((run) => run.flow_id === 'local-unknown')!.config_error).to.contain('nowhere');
+    });
+  });
+
   describe('WHEN GenerateTestData runs', () => {
     it('THEN the files are staged with their true size and SHA-256, and only pointers come back', async () => {
       const run = await runOf('sftp-gamma');
