@@ -78,15 +78,19 @@ describe('TrackingTables construct', () => {
       );
     });
 
-    it('THEN TTL is on exactly the tables whose spec asks for it, and only the audit log streams', () => {
+    it('THEN TTL is on exactly the tables whose spec asks for it, and every table but the workflows streams', () => {
       for (const spec of trackingTableSpecs()) {
         const table = tableNamed(synth, `fileflow-prod-${spec.nameSuffix}`);
         if (spec.ttlAttribute)
           expect(table.ttl, spec.logicalName).to.deep.equal({ attribute_name: 'expiresAt', enabled: true });
         else expect(table.ttl, spec.logicalName).to.equal(undefined);
       }
-      const audit = tableNamed(synth, 'fileflow-prod-file-transfer-audit-log');
-      expect(audit).to.include({ stream_enabled: true, stream_view_type: 'NEW_IMAGE' });
+      for (const spec of trackingTableSpecs()) {
+        const table = tableNamed(synth, `fileflow-prod-${spec.nameSuffix}`);
+        if (spec.logicalName === 'workflowDefinition')
+          expect(table.stream_enabled, spec.logicalName).to.equal(undefined);
+        else expect(table, spec.logicalName).to.include({ stream_enabled: true, stream_view_type: 'NEW_IMAGE' });
+      }
       expect(tableNamed(synth, 'fileflow-prod-customer-file-index').ttl).to.equal(undefined);
       expect(tableNamed(synth, 'fileflow-prod-workflow-definition').range_key).to.equal(undefined);
     });
@@ -155,14 +159,15 @@ describe('TrackingTables construct', () => {
       expect(statement.resources.some((r) => r === '*' || r.endsWith(':*'))).to.equal(false);
     });
 
-    it('THEN handlers get one environment variable per table, and only the audit log exposes a stream', () => {
+    it('THEN handlers get one environment variable per table, and every streaming table exposes its stream', () => {
       expect(Object.keys(tracking.environment).sort()).to.deep.equal(
         trackingTableSpecs()
           .map((s) => s.environmentVariable)
           .sort(),
       );
       expect(tracking.tables.fileTransferAuditLog.streamArn).to.be.a('string');
-      expect(tracking.tables.fileTransferStatus.streamArn).to.equal(undefined);
+      expect(tracking.tables.transferNotificationLog.streamArn).to.be.a('string');
+      expect(tracking.tables.workflowDefinition.streamArn).to.equal(undefined);
     });
   });
 

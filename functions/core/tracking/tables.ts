@@ -107,6 +107,8 @@ export const TRACKING_TABLES: Readonly<Record<TrackingTableName, TableSpec>> = {
     ],
     // The seed: TTL "for old items if not needed for audit" — the audit log keeps the long history.
     ttlAttribute: TTL_ATTRIBUTE,
+    // Streams feed the analytics export (modules/analytics-export.ts), Athena's copy of the history.
+    stream: 'NEW_IMAGE',
   },
   customerFileIndex: {
     logicalName: 'customerFileIndex',
@@ -116,6 +118,7 @@ export const TRACKING_TABLES: Readonly<Record<TrackingTableName, TableSpec>> = {
     partitionKey: PK,
     sortKey: SK,
     indexes: [],
+    stream: 'NEW_IMAGE',
   },
   workflowDefinition: {
     logicalName: 'workflowDefinition',
@@ -154,6 +157,7 @@ export const TRACKING_TABLES: Readonly<Record<TrackingTableName, TableSpec>> = {
     ],
     // The seed: "auto-expire records older than 30 days if reprocessed" — only resolved items get a TTL.
     ttlAttribute: TTL_ATTRIBUTE,
+    stream: 'NEW_IMAGE',
   },
   transferNotificationLog: {
     logicalName: 'transferNotificationLog',
@@ -165,6 +169,7 @@ export const TRACKING_TABLES: Readonly<Record<TrackingTableName, TableSpec>> = {
     indexes: [],
     // The seed: "purge logs older than X days if logs are exported to S3".
     ttlAttribute: TTL_ATTRIBUTE,
+    stream: 'NEW_IMAGE',
   },
 };
 
