@@ -17,6 +17,8 @@ export interface S3FaultProxy {
   failNext(requests: number, statuses?: readonly number[]): void;
   /** The next `downloads` GETs with a body are cut after `afterBytes` bytes of it. */
   cutNextDownloads(downloads: number, afterBytes: number): void;
+  /** Disarms every fault not yet spent. */
+  heal(): void;
   /** Requests answered with an error so far, by status. */
   readonly failed: () => Record<number, number>;
   /** Downloads cut so far. */
@@ -103,6 +105,10 @@ export function startS3FaultProxy(): Promise<S3FaultProxy> {
         },
         cutNextDownloads: (count, afterBytes) => {
           for (let i = 0; i < count; i++) downloadCuts.push(afterBytes);
+        },
+        heal: () => {
+          statuses.length = 0;
+          downloadCuts.length = 0;
         },
         failed: () => ({ ...failed }),
         cuts: () => cuts,
