@@ -76,6 +76,7 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
       flowConfig(flowId, s3(LANDING_BUCKET, `${flowId}/`), {
         sftp: {
           host,
+          port: 22,
           username: 'fileflow',
           credentials: { private_key_file: host },
           host_key: { fingerprints: ['SHA256:LocalRuntimeFillsThisInFromEndpointsJson000'] },
