@@ -28,6 +28,10 @@ const s3Backend = z
   })
   .strict();
 
+const schedulerExpression = z
+  .string()
+  .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...) or rate(...)');
+
 /** Schema of an environment; the TypeScript type is inferred from it. */
 export const environmentConfigSchema = z
   .object({
@@ -44,13 +48,16 @@ export const environmentConfigSchema = z
     logRetentionDays: z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
       message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
     }),
-    /** When the daily flow-test harness runs (EventBridge Scheduler). */
+    /** The flow-test harness: when it runs (EventBridge Scheduler) and how many flows at once. */
     harness: z
       .object({
-        schedule: z
-          .string()
-          .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...) or rate(...)'),
+        /** When the `daily` group runs, read in `timeZone`. */
+        schedule: schedulerExpression,
         timeZone: z.string().refine(isIanaTimeZone, 'not an IANA time zone such as America/Los_Angeles'),
+        /** When the `critical` group runs too (typically `rate(1 hour)`); absent: no critical runs. */
+        criticalSchedule: schedulerExpression.optional(),
+        /** Flows tested at once (the harness Map's MaxConcurrency). */
+        maxConcurrency: z.number().int().min(1).max(40),
       })
       .strict(),
   })
@@ -78,7 +85,8 @@ export function parseEnvironmentConfig(raw: unknown, label: string): Environment
   throw new InvalidEnvironmentError(`environment '${label}' is invalid:\n${problems.join('\n')}`);
 }
 
-function isIanaTimeZone(zone: string): boolean {
+/** Whether `zone` is an IANA time zone name (`Region/City`, or `UTC`) this Node knows. */
+export function isIanaTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone.includes('/') || zone === 'UTC';

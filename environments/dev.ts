@@ -10,5 +10,5 @@ export const dev: EnvironmentConfig = {
   defaultTags: { Project: 'fileflow', Environment: 'dev', ManagedBy: 'cdktf' },
   alarmEmail: 'fileflow-dev-alarms@example.com',
   logRetentionDays: 14,
-  harness: { schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles' },
+  harness: { schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles', maxConcurrency: 2 },
 };

@@ -10,5 +10,10 @@ export const prod: EnvironmentConfig = {
   defaultTags: { Project: 'fileflow', Environment: 'prod', ManagedBy: 'cdktf', DataClassification: 'confidential' },
   alarmEmail: 'fileflow-prod-alarms@example.com',
   logRetentionDays: 365,
-  harness: { schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles' },
+  harness: {
+    schedule: 'cron(0 6 * * ? *)',
+    timeZone: 'America/Los_Angeles',
+    criticalSchedule: 'rate(1 hour)',
+    maxConcurrency: 4,
+  },
 };

@@ -16,5 +16,5 @@ export const test: EnvironmentConfig = {
   defaultTags: { Project: 'fileflow', Environment: 'test', ManagedBy: 'cdktf' },
   alarmEmail: 'fileflow-test-alarms@example.com',
   logRetentionDays: 30,
-  harness: { schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles' },
+  harness: { schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles', maxConcurrency: 4 },
 };

@@ -1,7 +1,7 @@
 /**
  * One Terraform stack per environment: the AWS provider pinned to the environment's
  * account and region, its state backend, default tags, the resources every fileflow
- * module shares (the alarm topic) and the transfer pipeline. The policy pack checks every
+ * module shares (the alarm topic), the transfer pipeline and the flow-test harness. The policy pack checks every
  * resource at synth: a violation fails synth with the rule id and the construct path.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -9,6 +9,7 @@ import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cd
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/config';
 import { AlarmTopic } from './alarm-topic';
+import { FlowTestHarness } from './flow-test-harness';
 import { applyPolicyPack } from './policy';
 import { TransferPipeline } from './transfer-pipeline';
 
@@ -20,6 +21,8 @@ export class FileflowStack extends TerraformStack {
   public readonly alarms: AlarmTopic;
   /** Landing zone to targets: the environment's transfer pipeline. */
   public readonly pipeline: TransferPipeline;
+  /** The scheduled flow tests that prove every route of the environment works. */
+  public readonly harness: FlowTestHarness;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, stackIdFor(config));
@@ -42,6 +45,18 @@ export class FileflowStack extends TerraformStack {
       namePrefix: config.namePrefix,
       logRetentionDays: config.logRetentionDays,
       alarmTopicArn: this.alarms.topic.arn,
+    });
+    const harness = config.harness;
+    this.harness = new FlowTestHarness(this, 'flow-test-harness', {
+      namePrefix: config.namePrefix,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopicArn: this.alarms.topic.arn,
+      schedule: { expression: harness.schedule, timeZone: harness.timeZone },
+      criticalSchedule:
+        harness.criticalSchedule === undefined
+          ? undefined
+          : { expression: harness.criticalSchedule, timeZone: harness.timeZone },
+      maxConcurrency: harness.maxConcurrency,
     });
   }
 }

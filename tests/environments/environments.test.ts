@@ -12,6 +12,13 @@ describe('Environment configuration', () => {
       }
     });
 
+    it('THEN every environment runs the harness daily at 06:00 Los Angeles time, and only prod runs the critical group hourly', () => {
+      for (const [name, config] of Object.entries(ENVIRONMENTS)) {
+        expect(config.harness, name).to.include({ schedule: 'cron(0 6 * * ? *)', timeZone: 'America/Los_Angeles' });
+        expect(config.harness.criticalSchedule, name).to.equal(name === 'prod' ? 'rate(1 hour)' : undefined);
+      }
+    });
+
     it('THEN no two environments share a name prefix', () => {
       const configs = Object.values(ENVIRONMENTS);
       expect(new Set(configs.map((c) => c.namePrefix)).size).to.equal(configs.length);
@@ -45,6 +52,15 @@ describe('Environment configuration', () => {
       expect(message).to.match(/logRetentionDays: one of 1, 3, 5/);
       expect(message).to.match(/harness\.schedule: an EventBridge Scheduler expression/);
       expect(message).to.match(/harness\.timeZone: not an IANA time zone/);
+    });
+
+    it('WHEN the harness concurrency or critical schedule is wrong THEN each harness field is named', () => {
+      const broken = { ...dev, harness: { ...dev.harness, maxConcurrency: 0, criticalSchedule: 'hourly' } };
+      expect(() => parseEnvironmentConfig(broken, 'dev'))
+        .to.throw(InvalidEnvironmentError)
+        .with.property('message')
+        .that.matches(/harness\.maxConcurrency:/)
+        .and.matches(/harness\.criticalSchedule: an EventBridge Scheduler expression/);
     });
 
     it('WHEN the backend mixes both kinds THEN the backend field is named', () => {

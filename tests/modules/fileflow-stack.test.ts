@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Testing } from 'cdktf';
 import { ENVIRONMENTS } from '../../environments';
 import { FileflowStack, stackIdFor } from '../../modules/fileflow-stack';
+import { HARNESS_HANDLERS } from '../../modules/flow-test-harness';
 import { TRANSFER_HANDLERS } from '../../modules/transfer-pipeline';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
 
@@ -43,6 +44,7 @@ describe('FileflowStack', () => {
       expect(topics.map((topic) => topic.name)).to.have.members([
         'fileflow-test-alarms',
         'fileflow-test-transfer-notifications',
+        'fileflow-test-harness-alerts',
       ]);
       expect(topics.find((topic) => topic.name === 'fileflow-test-alarms')).to.include({
         name: 'fileflow-test-alarms',
@@ -54,13 +56,55 @@ describe('FileflowStack', () => {
       });
     });
 
-    it('THEN the transfer pipeline is named after the environment and alarms the alarm topic', () => {
+    it('THEN the transfer pipeline and the flow-test harness are named after the environment and alarm the alarm topic', () => {
       const functions = Object.values(resourcesOf(synth, 'aws_lambda_function')).map((fn) => fn.function_name);
-      expect(functions).to.have.members(Object.values(TRANSFER_HANDLERS).map((file) => `fileflow-test-${file}`));
-      expect(onlyResource(synth, 'aws_sfn_state_machine')).to.include({ name: 'fileflow-test-transfer' });
-      for (const alarm of Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm'))) {
+      expect(functions).to.have.members(
+        [...Object.values(TRANSFER_HANDLERS), ...Object.values(HARNESS_HANDLERS)].map(
+          (file) => `fileflow-test-${file}`,
+        ),
+      );
+      const machines = Object.values(resourcesOf(synth, 'aws_sfn_state_machine')).map((machine) => machine.name);
+      expect(machines).to.have.members(['fileflow-test-transfer', 'fileflow-test-harness']);
+      const alarms = Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm'));
+      expect(alarms.map((alarm) => alarm.alarm_name)).to.include.members([
+        'fileflow-test-harness-executions-failed',
+        'fileflow-test-harness-run-success',
+      ]);
+      for (const alarm of alarms) {
         expect(alarm.alarm_actions).to.deep.equal([`\${aws_sns_topic.${alarmTopicId(synth)}.arn}`]);
       }
+    });
+
+    it('THEN the harness runs daily at 06:00 Los Angeles time, four flows at once, with no critical schedule', () => {
+      const schedule = onlyResource(synth, 'aws_scheduler_schedule');
+      expect(schedule).to.include({
+        name: 'fileflow-test-harness-daily',
+        schedule_expression: 'cron(0 6 * * ? *)',
+        schedule_expression_timezone: 'America/Los_Angeles',
+      });
+      const harness = Object.values(resourcesOf(synth, 'aws_sfn_state_machine')).find(
+        (machine) => machine.name === 'fileflow-test-harness',
+      );
+      const definition = JSON.parse(harness?.definition as string) as {
+        States: { TestFlows: { MaxConcurrency: number } };
+      };
+      expect(definition.States.TestFlows.MaxConcurrency).to.equal(ENVIRONMENTS.test.harness.maxConcurrency);
+    });
+  });
+
+  describe('GIVEN the prod environment', () => {
+    it('THEN the critical group runs hourly besides the daily run, in the environment time zone', () => {
+      const synth = synthJson(new FileflowStack(testApp(), ENVIRONMENTS.prod));
+      const schedules = Object.values(resourcesOf(synth, 'aws_scheduler_schedule')).map((s) => [
+        s.name,
+        s.schedule_expression,
+        s.schedule_expression_timezone,
+        JSON.parse((s.target as { input: string }).input),
+      ]);
+      expect(schedules).to.have.deep.members([
+        ['fileflow-prod-harness-daily', 'cron(0 6 * * ? *)', 'America/Los_Angeles', { group: 'daily' }],
+        ['fileflow-prod-harness-critical', 'rate(1 hour)', 'America/Los_Angeles', { group: 'critical' }],
+      ]);
     });
   });
 
