@@ -41,6 +41,7 @@ import { SAVED_QUERIES, type SavedQuery } from './analytics-queries';
 import { BundledFunction } from './bundled-function';
 import { SecureBucket, type BucketReference } from './secure-bucket';
 import { createServiceRole } from './service-role';
+import type { TrackingTables } from './tracking-tables';
 
 /** One tracking table to export: its name and stream. */
 export interface ExportedTableInput {
@@ -410,6 +411,14 @@ type AlarmConfig = Pick<
   ConstructorParameters<typeof CloudwatchMetricAlarm>[2],
   'alarmName' | 'alarmDescription' | 'metricName' | 'statistic' | 'threshold'
 >;
+
+/** Every exportable table of `tracking` that streams, as {@link AnalyticsExportProps.tables} takes them. */
+export function streamingTablesOf(tracking: TrackingTables): ExportedTableInput[] {
+  return exportedTables().flatMap(({ logicalName }) => {
+    const { tableName, streamArn } = tracking.tables[logicalName];
+    return streamArn === undefined ? [] : [{ logicalName, tableName, streamArn }];
+  });
+}
 
 /** The saved queries whose every table is exported. */
 export function savedQueriesFor(exported: readonly ExportedTableName[]): SavedQuery[] {

@@ -15,10 +15,12 @@ import {
   ANALYTICS_EXPORT_DEFAULTS,
   AnalyticsExport,
   type AnalyticsExportProps,
+  streamingTablesOf,
   type ExportedTableInput,
 } from '../../modules/analytics-export';
 import { SAVED_QUERIES } from '../../modules/analytics-queries';
 import { findViolations } from '../../modules/policy';
+import { TrackingTables } from '../../modules/tracking-tables';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
 
 const ACCOUNT = '111111111111';
@@ -350,6 +352,34 @@ describe('AnalyticsExport', () => {
         'existingBucket cannot be combined with queryResultExpirationDays (its lifecycle is not ours)',
       ]);
       expect(stack.node.findAll().filter((c) => c instanceof TerraformResource)).to.deep.equal([]);
+    });
+  });
+
+  describe("GIVEN an export of every streaming table of a pipeline's tracking tables", () => {
+    const stack = new TerraformStack(testApp(), 'composed');
+    const tracking = new TrackingTables(stack, 'tables', { namePrefix: 'ff-dev', kmsKeyArn: TABLES_KEY });
+    new AnalyticsExport(stack, 'analytics', {
+      ...BASE,
+      tables: streamingTablesOf(tracking),
+      tablesKmsKeyArn: tracking.kmsKeyArn,
+    });
+    const synth = synthJson(stack);
+
+    it('THEN every table but the workflow definitions is exported, each through its own stream', () => {
+      expect(Object.values(resourcesOf(synth, 'aws_glue_catalog_table')).map((t) => t.name)).to.have.members(
+        exportedTables().map((t) => t.exportName),
+      );
+      const mappings = Object.values(resourcesOf(synth, 'aws_lambda_event_source_mapping'));
+      expect(mappings).to.have.length(exportedTables().length);
+      expect(mappings.map((m) => m.event_source_arn)).to.have.members(
+        Object.entries(resourcesOf(synth, 'aws_dynamodb_table'))
+          .filter(([, t]) => t.stream_enabled === true)
+          .map(([id]) => `\${aws_dynamodb_table.${id}.stream_arn}`),
+      );
+    });
+
+    it('THEN the policy pack finds nothing', () => {
+      expect(findViolations(stack).map((v) => v.message)).to.deep.equal([]);
     });
   });
 
