@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { TerraformStack } from 'cdktf';
+import { unzipSync } from 'fflate';
 import { BundledFunction, bundleHandler } from '../../modules/bundled-function';
 import { onlyResource, resourcesOf, synthJson, testApp } from '../helpers/cdktf';
 
@@ -47,6 +48,40 @@ describe('BundledFunction', () => {
       return loaded
         .handler({ ping: 1 })
         .then((out) => expect(out).to.deep.equal({ event: { ping: 1 }, sftp: 'function' }));
+    });
+  });
+
+  describe('GIVEN a bundled handler', () => {
+    it('THEN its zip holds exactly the bundle, readable by Lambda, and is the same bytes when zipped again', () => {
+      const bundle = bundleHandler(entry);
+      const zipped = readFileSync(bundle.archive);
+      const files = unzipSync(zipped);
+      expect(Object.keys(files).sort()).to.deep.equal(['index.js', 'index.js.map']);
+      for (const name of Object.keys(files)) {
+        expect(Buffer.from(files[name]).equals(readFileSync(join(bundle.directory, name))), name).to.equal(true);
+      }
+      // Central directory entries: made on Unix, mode 0644.
+      const central = zipped.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      expect(zipped[central + 5]).to.equal(3);
+      expect((zipped.readUInt32LE(central + 38) >>> 16) & 0o777).to.equal(0o644);
+      expect(bundle.archive).to.equal(`${bundle.directory}.zip`);
+    });
+
+    it('THEN every stack deploys the zip as a file asset whose hash is the bundle hash', () => {
+      const app = testApp();
+      const synths = ['one', 'two'].map((id) => {
+        const stack = new TerraformStack(app, id);
+        new BundledFunction(stack, 'echo', { ...props, entry });
+        return synthJson(stack);
+      });
+      const sha256 = bundleHandler(entry).sha256;
+      for (const synth of synths) {
+        const fn = onlyResource(synth, 'aws_lambda_function');
+        expect(fn.source_code_hash).to.equal(sha256);
+        expect(fn.filename).to.match(
+          new RegExp(`^assets/echo_code_[0-9A-F]{8}/${sha256}/${sha256.slice(0, 16)}\\.zip$`),
+        );
+      }
     });
   });
 
