@@ -17,6 +17,7 @@ import { buildTransferDefinition, type TransferFunctionArns } from '../asl/workf
 import { BundledFunction } from './bundled-function';
 import { isValidCustomerId, LandingZone, type ExistingKmsKey, type ExistingLandingBucket } from './landing-zone';
 import { pipelineDashboardBody, transferMetricsNamespace } from './pipeline-dashboard';
+import { PullPoller, pullIngressProblems, type PullPollerProps } from './pull-poller';
 import { SftpIngress, type ExistingTransferServer, type SftpUser } from './sftp-ingress';
 import { TrackingTables } from './tracking-tables';
 import { TransferEventQueue } from './transfer-queue';
@@ -84,6 +85,12 @@ export interface TransferPipelineProps {
    */
   readonly workflowTopicArns?: readonly string[];
   /**
+   * Pull ingress for workflows whose source is a partner SFTP server: the servers they name
+   * by `endpointRef`, and how often they are polled.
+   * @default none: no poller (pull workflows then never start), since there is nothing to poll
+   */
+  readonly pull?: Pick<PullPollerProps, 'sources' | 'scheduleExpression'>;
+  /**
    * Receives of a transfer event before it moves to the dead-letter queue.
    * @default 5 (the transfer queue's default)
    */
@@ -130,6 +137,8 @@ export class TransferPipeline extends Construct {
   public readonly executionsFailedAlarm: CloudwatchMetricAlarm;
   /** One Errors alarm per function. */
   public readonly functionErrorAlarms: Readonly<Record<TransferHandler, CloudwatchMetricAlarm>>;
+  /** The pull poller; undefined without `pull`. */
+  public readonly pullPoller?: PullPoller;
   /** The pipeline's dashboard. */
   public readonly dashboard: CloudwatchDashboard;
 
@@ -251,6 +260,17 @@ export class TransferPipeline extends Construct {
       alarmTopicArn: props.alarmTopicArn,
     });
 
+    if (props.pull) {
+      this.pullPoller = new PullPoller(this, 'pull-poller', {
+        namePrefix: prefix,
+        logRetentionDays: props.logRetentionDays,
+        alarmTopicArn: props.alarmTopicArn,
+        tables: this.tables,
+        stateMachineArn: this.workflow.stateMachine.arn,
+        ...props.pull,
+      });
+    }
+
     const alarm = (id: string, config: AlarmConfig) =>
       new CloudwatchMetricAlarm(this, id, {
         statistic: 'Sum',
@@ -295,9 +315,10 @@ export class TransferPipeline extends Construct {
         region: new DataAwsRegion(this, 'region').region,
         metricsNamespace,
         stateMachineArn: this.workflow.stateMachine.arn,
-        functionNames: Object.fromEntries(
-          Object.entries(this.functions).map(([handler, fn]) => [handler, fn.function.functionName]),
-        ),
+        functionNames: Object.fromEntries([
+          ...Object.entries(this.functions).map(([handler, fn]) => [handler, fn.function.functionName]),
+          ...(this.pullPoller ? [['pollPullSources', this.pullPoller.function.function.functionName]] : []),
+        ]),
         queueName: queue.name,
         deadLetterQueueName: deadLetterQueue.name,
       }),
@@ -348,6 +369,7 @@ function checkTransferPipelineProps(props: TransferPipelineProps): void {
       if (!Token.isUnresolved(arn) && !pattern.test(arn)) problems.push(`${option}: '${arn}' is not an exact ARN`);
     }
   }
+  if (props.pull) problems.push(...pullIngressProblems(props.pull).map((problem) => `pull.${problem}`));
   const receives = props.maxReceiveCount;
   if (receives !== undefined && (!Number.isInteger(receives) || receives < 1 || receives > 1000)) {
     problems.push(`maxReceiveCount ${receives} must be a whole number from 1 to 1000`);

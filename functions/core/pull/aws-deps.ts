@@ -9,11 +9,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SftpSessionPool } from '../sftp/session-pool';
 import { TrackingRepository } from '../tracking/repository';
 import { tableNamesFromEnvironment } from '../tracking/tables';
+import { TRANSFER_STATE_MACHINE_VARIABLE } from './environment';
 import type { PullPollerDeps } from './poller';
 import { pullSourcesFromEnvironment } from './sources';
-
-/** Environment variable naming the transfer state machine the poller starts executions on. */
-export const TRANSFER_STATE_MACHINE_VARIABLE = 'FILEFLOW_TRANSFER_STATE_MACHINE_ARN';
 
 /**
  * Clients for the AWS runtime: tables from the tracking tables' variables, pull servers

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { SecretSource, type SftpLocation } from '../locations';
 import { parseOrThrow } from '../tracking/records';
+import { PULL_SOURCES_VARIABLE } from './environment';
 
 /** One pull server: where it is, which account, which key, which host key. */
 export const PullSourceEndpoint = z.strictObject({
@@ -29,9 +30,6 @@ export type PullSourceEndpointInput = z.input<typeof PullSourceEndpoint>;
 export const PullSourceEndpoints = z.record(z.string().min(1), PullSourceEndpoint);
 /** Pull servers by `endpointRef`. */
 export type PullSourceEndpoints = z.output<typeof PullSourceEndpoints>;
-
-/** Environment variable of the poller Lambda holding {@link PullSourceEndpoints} as JSON. */
-export const PULL_SOURCES_VARIABLE = 'FILEFLOW_PULL_SOURCES';
 
 /** The pull servers configured for the poller Lambda (none when the variable is unset). */
 export function pullSourcesFromEnvironment(env: NodeJS.ProcessEnv): PullSourceEndpoints {
