@@ -9,6 +9,7 @@ import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cd
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/config';
 import { AlarmTopic } from './alarm-topic';
+import { AnalyticsExport, streamingTablesOf } from './analytics-export';
 import { FlowTestHarness } from './flow-test-harness';
 import { applyPolicyPack } from './policy';
 import { TransferPipeline } from './transfer-pipeline';
@@ -23,6 +24,8 @@ export class FileflowStack extends TerraformStack {
   public readonly pipeline: TransferPipeline;
   /** The scheduled flow tests that prove every route of the environment works. */
   public readonly harness: FlowTestHarness;
+  /** The tracking tables' history in S3, queryable with Athena. */
+  public readonly analytics: AnalyticsExport;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, stackIdFor(config));
@@ -57,6 +60,13 @@ export class FileflowStack extends TerraformStack {
           ? undefined
           : { expression: harness.criticalSchedule, timeZone: harness.timeZone },
       maxConcurrency: harness.maxConcurrency,
+    });
+    this.analytics = new AnalyticsExport(this, 'analytics-export', {
+      namePrefix: config.namePrefix,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopicArn: this.alarms.topic.arn,
+      tables: streamingTablesOf(this.pipeline.tables),
+      tablesKmsKeyArn: this.pipeline.tables.kmsKeyArn,
     });
   }
 }

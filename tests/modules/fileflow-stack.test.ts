@@ -56,10 +56,10 @@ describe('FileflowStack', () => {
       });
     });
 
-    it('THEN the transfer pipeline and the flow-test harness are named after the environment and alarm the alarm topic', () => {
+    it('THEN the transfer pipeline, the flow-test harness and the analytics export are named after the environment and alarm the alarm topic', () => {
       const functions = Object.values(resourcesOf(synth, 'aws_lambda_function')).map((fn) => fn.function_name);
       expect(functions).to.have.members(
-        [...Object.values(TRANSFER_HANDLERS), ...Object.values(HARNESS_HANDLERS)].map(
+        [...Object.values(TRANSFER_HANDLERS), ...Object.values(HARNESS_HANDLERS), 'analytics-export'].map(
           (file) => `fileflow-test-${file}`,
         ),
       );
@@ -73,6 +73,17 @@ describe('FileflowStack', () => {
       for (const alarm of alarms) {
         expect(alarm.alarm_actions).to.deep.equal([`\${aws_sns_topic.${alarmTopicId(synth)}.arn}`]);
       }
+    });
+
+    it("THEN the pipeline's streaming tracking tables are exported to the environment's Athena database", () => {
+      const mappings = Object.values(resourcesOf(synth, 'aws_lambda_event_source_mapping'));
+      const streaming = Object.entries(resourcesOf(synth, 'aws_dynamodb_table'))
+        .filter(([, table]) => table.stream_enabled === true)
+        .map(([id]) => `\${aws_dynamodb_table.${id}.stream_arn}`);
+      expect(streaming).to.have.length(5);
+      expect(mappings.map((m) => m.event_source_arn)).to.include.members(streaming);
+      const databases = Object.values(resourcesOf(synth, 'aws_glue_catalog_database')).map((d) => d.name);
+      expect(databases).to.include('fileflow_test_analytics');
     });
 
     it('THEN the harness runs daily at 06:00 Los Angeles time, four flows at once, with no critical schedule', () => {
