@@ -40,7 +40,7 @@ import { LandingWatcher, type ObjectCreatedEvent } from './landing-watcher';
 import { LocalQueue, type DeadLetter } from './local-queue';
 import { findChild, isRunning } from './processes';
 import { EXECUTION_ALREADY_EXISTS } from '../../functions/core/pull/poller';
-import { PullPoller, type PulledFile } from './pull-poller';
+import { PullPoller } from './pull-poller';
 import { Ticker } from './ticker';
 import { createLocalTransferWorkflow } from './transfer-workflow';
 
@@ -96,10 +96,6 @@ export interface LocalRuntimeContext {
 export interface LocalTransferWorkflow {
   /** Runs one execution, named `executionName`, to its end: resolves with the output, rejects when it fails. */
   run(input: JsonValue, executionName: string): Promise<JsonValue>;
-  /** @deprecated not read by the runtime: the poller core builds pull inputs (`functions/core/pull/poller.ts`). */
-  pullInput(file: PulledFile): JsonValue;
-  /** @deprecated not read by the runtime: the poller reads delivery from the status history. */
-  delivered(output: JsonValue): boolean;
 }
 
 /** Options of {@link startLocalRuntime}. */

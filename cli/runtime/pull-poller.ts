@@ -12,27 +12,8 @@ import {
 } from '../../functions/core/pull/poller';
 import type { PullSourceEndpoint } from '../../functions/core/pull/sources';
 import type { SftpSessionPool } from '../../functions/core/sftp/session-pool';
-import type { WorkflowDefinition } from '../../functions/core/tracking/records';
 import type { TrackingRepository } from '../../functions/core/tracking/repository';
 import type { LocalSftpServer } from './endpoints-file';
-
-/**
- * A file the runtime's transfer workflow is asked to pull.
- * @deprecated kept for {@link LocalTransferWorkflow.pullInput}; the poller core builds pull inputs now.
- */
-export interface PulledFile {
-  readonly workflow: WorkflowDefinition;
-  readonly customerId: string;
-  readonly fileName: string;
-  /** The source server, as `endpointRef` named it. */
-  readonly server: LocalSftpServer;
-  /** Path relative to the server's root. */
-  readonly path: string;
-  readonly size: number;
-  readonly mtime: Date;
-  /** Claim fingerprint of this version (size + mtime). */
-  readonly fingerprint: string;
-}
 
 /** Options of {@link PullPoller}. */
 export interface PullPollerOptions {

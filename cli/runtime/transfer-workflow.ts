@@ -4,14 +4,12 @@
  * aws-local-stepfunctions (`asl/local.ts`) with the same handler cores
  * (`functions/core/pipeline/local-handlers.ts`), on the runtime's clients.
  */
-import type { JsonValue } from '../../asl/json';
 import { localExecutionArn, runLocally } from '../../asl/local';
 import { buildTransferDefinition } from '../../asl/workflows/transfer';
 import { createLocalTaskHandlers, localTransferResources } from '../../functions/core/pipeline/local-handlers';
 import type { PipelineDeps } from '../../functions/core/pipeline/deps';
 import { physicalTableNames } from '../../functions/core/tracking/tables';
 import type { LocalRuntimeContext, LocalTransferWorkflow } from './local-runtime';
-import { localSftpLocation, type PulledFile } from './pull-poller';
 
 /** Name of the local transfer state machine in its execution ARNs. */
 const LOCAL_STATE_MACHINE = 'fileflow-local-transfer';
@@ -32,15 +30,5 @@ export function createLocalTransferWorkflow(context: LocalRuntimeContext): Local
         handlers,
         execution: { name, arn: localExecutionArn(name, LOCAL_STATE_MACHINE) },
       }),
-    pullInput: (file: PulledFile): JsonValue => ({
-      pull: {
-        workflowId: file.workflow.id,
-        customerId: file.customerId,
-        source: { ...localSftpLocation(file.server, file.path) },
-        size: file.size,
-        mtime: file.mtime.toISOString(),
-      },
-    }),
-    delivered: (output) => (output as { notice?: { event?: string } } | null)?.notice?.event === 'SUCCESS',
   };
 }

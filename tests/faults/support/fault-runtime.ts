@@ -22,7 +22,6 @@ import {
   type LocalRuntimeContext,
   type LocalTransferWorkflow,
 } from '../../../cli/runtime/local-runtime';
-import { createLocalTransferWorkflow } from '../../../cli/runtime/transfer-workflow';
 import { createLocalTaskHandlers, localTransferResources } from '../../../functions/core/pipeline/local-handlers';
 import { physicalTableNames } from '../../../functions/core/tracking/tables';
 import type { WorkflowDefinitionInput } from '../../../functions/core/tracking/records';
@@ -187,10 +186,7 @@ function faultWorkflow(
     tables: physicalTableNames(context.endpoints.dynamodb.tablePrefix),
     endpointClients: { sftpPool: context.sftpPool },
   });
-  const runtimeWorkflow = createLocalTransferWorkflow(context);
   return {
     run: (input, name) => runLocally(definition, input, { handlers, waitMs: BACKOFF_WAIT_MS, execution: { name } }),
-    pullInput: (file) => runtimeWorkflow.pullInput(file),
-    delivered: (output) => runtimeWorkflow.delivered(output),
   };
 }
