@@ -24,6 +24,7 @@ import {
   notificationDashboardJson,
   type GrafanaDashboard,
 } from '../../functions/core/metrics/grafana';
+import { harnessDashboardBody } from '../../modules/harness-dashboard';
 import { pipelineDashboardBody } from '../../modules/pipeline-dashboard';
 import { TRANSFER_HANDLERS } from '../../modules/transfer-pipeline';
 import { emittedEmf, type EmfDocument } from '../helpers/emf';
@@ -120,6 +121,20 @@ describe('Dashboards', () => {
     it('THEN every metric of its own it graphs is in the catalogue', () => {
       const names = [...metricNamesIn(body), ...ownMetricRows(body)];
       expect(names).to.include.members(metricsOf(TRANSFER_METRIC_FAMILY).map((metric) => metric.name));
+      for (const name of names) expect(CATALOGUE_NAMES, name).to.include(name);
+    });
+  });
+
+  describe('GIVEN the CloudWatch dashboard of the flow-test harness', () => {
+    const body = harnessDashboardBody({
+      region: 'eu-west-1',
+      metricsNamespace: 'ff-dev-harness',
+      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:ff-dev-harness',
+    });
+
+    it('THEN every metric of its own it graphs is in the catalogue', () => {
+      const names = [...metricNamesIn(body), ...ownMetricRows(body)];
+      expect(names).to.include.members(metricsOf(HARNESS_METRIC_FAMILY).map((metric) => metric.name));
       for (const name of names) expect(CATALOGUE_NAMES, name).to.include(name);
     });
   });
