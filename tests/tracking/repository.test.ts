@@ -423,6 +423,33 @@ describe('TrackingRepository on a local DynamoDB', () => {
       expect(Item).to.include({ looks: 5, size: 200 });
       expect((await repository.statusForFile(file)).polls).to.have.length(1);
     });
+    it('WHEN a started version is re-armed THEN the next look starts it again, counted as its second start; a version that changed cannot be re-armed', async () => {
+      const { repository } = await dynamo.fresh();
+      await repository.markPolledFile(look(200));
+      const started = await repository.markPolledFile(look(200));
+      const version = { ...file, workflowId, fingerprint: started.fingerprint };
+
+      expect(await repository.rearmPolledFile(version)).to.equal(true);
+      const again = await repository.markPolledFile(look(200));
+
+      expect([started.record.starts, again.outcome, again.record.starts]).to.deep.equal([1, 'start', 2]);
+      await repository.markPolledFile(look(300));
+      expect(await repository.rearmPolledFile(version)).to.equal(false);
+    });
+
+    it('WHEN a started version is settled THEN later looks carry settledAt; an unstarted one cannot be settled', async () => {
+      const { repository } = await dynamo.fresh();
+      const first = await repository.markPolledFile(look(200));
+      const version = { ...file, workflowId, fingerprint: first.fingerprint };
+      expect(await repository.settlePolledFile(version)).to.equal(false);
+      await repository.markPolledFile(look(200));
+
+      expect(await repository.settlePolledFile(version)).to.equal(true);
+      const later = await repository.markPolledFile(look(200));
+
+      expect(later.outcome).to.equal('already-started');
+      expect(later.record.settledAt).to.be.a('string');
+    });
   });
 
   describe('GIVEN the local runtime starting twice', () => {
