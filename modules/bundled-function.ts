@@ -3,14 +3,14 @@
  * at synth time, with its own log group, execution role and X-Ray tracing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
+import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { zipSync } from 'fflate';
 import type { PolicyStatement } from '../asl/iam';
 import { createServiceRole } from './service-role';
@@ -20,6 +20,8 @@ const REPO_ROOT = resolve(__dirname, '..');
 const FUNCTIONS_ROOT = join(REPO_ROOT, 'functions');
 /** Where bundles are written, one folder per content hash (ignored by git). */
 const BUNDLE_ROOT = join(REPO_ROOT, '.gen', 'bundles');
+/** Records of earlier builds, one per set of entries and build settings. */
+const BUILD_RECORDS = join(BUNDLE_ROOT, 'builds');
 
 /** Props of {@link BundledFunction}. `Env` names the function's environment variables. */
 export interface BundledFunctionProps<Env extends Record<string, string> = Record<string, string>> {
@@ -74,6 +76,24 @@ export interface HandlerBundle {
 /** Bundles of this process by entry: every stack that uses a handler shares one bundle and one zip. */
 const bundleCache = new Map<string, HandlerBundle>();
 
+/** esbuild options of every bundle (entry points and output folder aside). */
+const BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  // Paths in the map are relative to the repository, so every machine builds the same bytes.
+  sourceRoot: '',
+  absWorkingDir: REPO_ROOT,
+  external: ['cpu-features', '*.node', 'cdktf', 'cdktf/*'],
+  legalComments: 'none',
+  write: false,
+  logLevel: 'error',
+} as const satisfies BuildOptions;
+
 /**
  * Bundles `functions/<entry>` into one CommonJS file for Node 20 (minified, with a source map)
  * and zips it. ssh2's optional native add-ons stay out so it takes its pure-JS path; cdktf is
@@ -83,43 +103,99 @@ const bundleCache = new Map<string, HandlerBundle>();
  * esbuild run: shared modules (the AWS SDK, the cores) are parsed once and the entries are
  * linked in parallel. Without code splitting each entry's output is byte for byte what a
  * build of that entry alone gives, so the hash does not depend on which handlers exist.
+ *
+ * A later process reuses the bundles of an earlier build while every file that build read
+ * still has the same SHA-256 (and esbuild, its options, package-lock.json and tsconfig.json
+ * are the same): the record of what it read is kept in `.gen/bundles/builds/`.
  */
 export function bundleHandler(entry: string): HandlerBundle {
   const cached = bundleCache.get(entry);
   if (cached) return cached;
   if (!existsSync(join(FUNCTIONS_ROOT, entry))) throw new Error(`Lambda handler not found: functions/${entry}`);
 
-  const batch = dirname(entry) === 'handlers' ? [...new Set([entry, ...handlerEntries()])] : [entry];
+  const batch = dirname(entry) === 'handlers' ? [...new Set([entry, ...handlerEntries()])].sort() : [entry];
+  const recordPath = join(BUILD_RECORDS, `${buildKey(batch)}.json`);
+  const bundles = reusableBundles(recordPath, batch) ?? buildBundles(batch, recordPath);
+  for (const [batchEntry, bundle] of bundles) bundleCache.set(batchEntry, bundle);
+  return bundleCache.get(entry) as HandlerBundle;
+}
+
+/** What a build read and produced, so a later process can tell whether it would produce the same. */
+interface BuildRecord {
+  /** Every file esbuild read, relative to the repository, with its SHA-256. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The bundle hash of each entry. */
+  readonly bundles: Readonly<Record<string, string>>;
+}
+
+/** Names a build by everything besides its input files that shapes its output. */
+function buildKey(batch: readonly string[]): string {
+  const hash = createHash('sha256').update(JSON.stringify([esbuildVersion, BUILD_OPTIONS, batch]));
+  for (const file of ['package-lock.json', 'tsconfig.json']) {
+    const path = join(REPO_ROOT, file);
+    hash.update(file).update(existsSync(path) ? readFileSync(path) : '');
+  }
+  return hash.digest('hex');
+}
+
+/** The recorded bundles of an earlier build, when none of its inputs changed and its bundles are still there. */
+function reusableBundles(recordPath: string, batch: readonly string[]): Map<string, HandlerBundle> | undefined {
+  let record: BuildRecord;
+  try {
+    record = JSON.parse(readFileSync(recordPath, 'utf8')) as BuildRecord;
+  } catch {
+    return undefined;
+  }
+  for (const [input, sha256] of Object.entries(record.inputs)) {
+    const path = join(REPO_ROOT, input);
+    if (!existsSync(path) || sha256Of(readFileSync(path)) !== sha256) return undefined;
+  }
+  const bundles = new Map<string, HandlerBundle>();
+  for (const entry of batch) {
+    const sha256 = record.bundles[entry];
+    if (sha256 === undefined) return undefined;
+    const bundle = bundleAt(sha256);
+    if (!existsSync(bundle.directory) || !existsSync(bundle.archive)) return undefined;
+    bundles.set(entry, bundle);
+  }
+  return bundles;
+}
+
+/** Builds the batch, stores each bundle and records what the build read. */
+function buildBundles(batch: readonly string[], recordPath: string): Map<string, HandlerBundle> {
   // Never written (write: false), but its depth shapes the source map's relative paths: keep it fixed.
   const staging = join(REPO_ROOT, '.gen', `.staging-${process.pid}`);
   const result = buildSync({
+    ...BUILD_OPTIONS,
     entryPoints: Object.fromEntries(batch.map((e) => [`${outputName(e)}/index`, join(FUNCTIONS_ROOT, e)])),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    // Paths in the map are relative to the repository, so every machine builds the same bytes.
-    sourceRoot: '',
-    absWorkingDir: REPO_ROOT,
     outdir: staging,
-    external: ['cpu-features', '*.node', 'cdktf', 'cdktf/*'],
-    legalComments: 'none',
-    metafile: false,
-    write: false,
-    logLevel: 'error',
+    metafile: true,
   });
-  for (const batchEntry of batch) {
-    const folder = join(staging, outputName(batchEntry));
+  const bundles = new Map<string, HandlerBundle>();
+  for (const entry of batch) {
+    const folder = join(staging, outputName(entry));
     const files = result.outputFiles
       .filter((file) => dirname(file.path) === folder)
       .map((file) => ({ name: relative(folder, file.path), contents: file.contents }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    bundleCache.set(batchEntry, storeBundle(files));
+    bundles.set(entry, storeBundle(files));
   }
-  return bundleCache.get(entry) as HandlerBundle;
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((input) => existsSync(join(REPO_ROOT, input)))
+    .sort();
+  const record: BuildRecord = {
+    inputs: Object.fromEntries(inputs.map((input) => [input, sha256Of(readFileSync(join(REPO_ROOT, input)))])),
+    bundles: Object.fromEntries([...bundles].map(([entry, bundle]) => [entry, bundle.sha256])),
+  };
+  mkdirSync(BUILD_RECORDS, { recursive: true });
+  const temporary = `${recordPath}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(record));
+  renameSync(temporary, recordPath);
+  return bundles;
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Every handler file under `functions/handlers/`, as entries. */
@@ -147,8 +223,7 @@ function storeBundle(files: readonly { name: string; contents: Uint8Array }[]): 
   const hash = createHash('sha256');
   for (const file of files) hash.update(file.name).update(file.contents);
   const sha256 = hash.digest('hex');
-  const directory = join(BUNDLE_ROOT, sha256.slice(0, 16));
-  const archive = `${directory}.zip`;
+  const { directory, archive } = bundleAt(sha256);
   if (!existsSync(directory) || !existsSync(archive)) {
     const temporary = `${directory}.${process.pid}.tmp`;
     rmSync(temporary, { recursive: true, force: true });
@@ -172,6 +247,12 @@ function storeBundle(files: readonly { name: string; contents: Uint8Array }[]): 
     }
   }
   return { directory, archive, sha256 };
+}
+
+/** Where the bundle with this hash lives. */
+function bundleAt(sha256: string): HandlerBundle {
+  const directory = join(BUNDLE_ROOT, sha256.slice(0, 16));
+  return { directory, archive: `${directory}.zip`, sha256 };
 }
 
 /** A Lambda function bundled from one handler in `functions/`. */

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { TerraformStack } from 'cdktf';
@@ -14,6 +15,30 @@ const fixture = (name: string, source: string): string => {
   writeFileSync(join(FIXTURE_DIR, name), source);
   return `.spec-handlers/${name}`;
 };
+
+const REPO = join(__dirname, '..', '..');
+const bundleInFreshProcess = (handler: string): string =>
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '-e', `console.log(require('./modules/bundled-function').bundleHandler('${handler}').sha256)`],
+    { cwd: REPO, encoding: 'utf8' },
+  ).trim();
+/** The build records naming `handler`. */
+const recordsOf = (handler: string): string[] => {
+  const folder = join(REPO, '.gen', 'bundles', 'builds');
+  return readdirSync(folder)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => join(folder, file))
+    .filter((file) => handler in (JSON.parse(readFileSync(file, 'utf8')) as { bundles: object }).bundles);
+};
+/** The one build record naming `handler`, and when it was written. */
+const recordOf = (handler: string): { path: string; written: number } => {
+  const [path, ...more] = recordsOf(handler);
+  if (!path || more.length > 0) throw new Error(`expected one build record for ${handler}`);
+  return { path, written: statSync(path).mtimeMs };
+};
+/** Forgets every earlier build of `handler`, so the next process builds it afresh. */
+const forgetBuilds = (handler: string): void => recordsOf(handler).forEach((path) => rmSync(path));
 
 describe('BundledFunction', () => {
   let entry: string;
@@ -52,7 +77,7 @@ describe('BundledFunction', () => {
   });
 
   describe('GIVEN a bundled handler', () => {
-    it('THEN its zip holds exactly the bundle, readable by Lambda, and is the same bytes when zipped again', () => {
+    it('THEN its zip holds exactly the bundle files, readable by Lambda', () => {
       const bundle = bundleHandler(entry);
       const zipped = readFileSync(bundle.archive);
       const files = unzipSync(zipped);
@@ -141,27 +166,41 @@ describe('BundledFunction', () => {
 
   describe('GIVEN the same source bundled in two separate processes', () => {
     it('THEN the asset hash is the same, so plans do not churn', () => {
-      const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-      const hashInFreshProcess = (): string =>
-        execFileSync(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            '-e',
-            `console.log(require('./modules/bundled-function').bundleHandler('${entry}').sha256)`,
-          ],
-          { cwd: join(__dirname, '..', '..'), encoding: 'utf8' },
-        ).trim();
-      const first = hashInFreshProcess();
+      // Each process builds afresh: no record of an earlier build to reuse.
+      const builtAfresh = (): string => {
+        forgetBuilds(entry);
+        return bundleInFreshProcess(entry);
+      };
+      const first = builtAfresh();
       expect(first).to.match(/^[0-9a-f]{64}$/);
-      expect(hashInFreshProcess()).to.equal(first);
+      expect(builtAfresh()).to.equal(first);
       expect(bundleHandler(entry).sha256).to.equal(first);
     });
 
     it('THEN a changed source gives a new hash', () => {
       const changed = fixture('echo-changed.ts', `export const handler = async () => 'changed';\n`);
       expect(bundleHandler(changed).sha256).not.to.equal(bundleHandler(entry).sha256);
+    });
+  });
+
+  describe('GIVEN a handler bundled by an earlier process', () => {
+    it('WHEN nothing it was built from changed THEN the next process reuses it; WHEN an imported file changed THEN it is rebuilt', () => {
+      fixture('greeting.ts', `export const greeting = 'hello';\n`);
+      const handler = fixture(
+        'greeter.ts',
+        `import { greeting } from './greeting';\nexport const handler = async () => greeting;\n`,
+      );
+      forgetBuilds(handler);
+      const first = bundleInFreshProcess(handler);
+      const built = recordOf(handler);
+      expect(bundleInFreshProcess(handler)).to.equal(first);
+      expect(recordOf(handler)).to.deep.equal(built);
+
+      fixture('greeting.ts', `export const greeting = 'goodbye';\n`);
+      const second = bundleInFreshProcess(handler);
+      expect(second).not.to.equal(first);
+      const code = readFileSync(join(REPO, '.gen', 'bundles', second.slice(0, 16), 'index.js'), 'utf8');
+      expect(code).to.include('goodbye');
     });
   });
 
