@@ -279,12 +279,12 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         `ffs3:bench-src/${name}`,
         `ffs3:bench-dst/rc2-${name}`,
       ],
-      // The pipeline's usual case: fileflow wrote the source (SFTP → S3 above), so its SHA-256 is in its metadata.
+      // The pipeline's usual case: fileflow wrote the source (S3 → S3 above), so its SHA-256 is in its metadata.
       [
         'S3 → S3 (sha256 in metadata)',
-        `s3://bench-dst/ff-${name}`,
+        `s3://bench-dst/ff2-${name}`,
         `s3://bench-dst/ff3-${name}`,
-        `ffs3:bench-dst/ff-${name}`,
+        `ffs3:bench-dst/ff2-${name}`,
         `ffs3:bench-dst/rc3-${name}`,
       ],
     ];
