@@ -1,8 +1,9 @@
 /**
  * One Terraform stack per environment: the AWS provider pinned to the environment's
  * account and region, its state backend, default tags, the resources every fileflow
- * module shares (the alarm topic), the transfer pipeline and the flow-test harness. The policy pack checks every
- * resource at synth: a violation fails synth with the rule id and the construct path.
+ * module shares (the alarm topic), the transfer pipeline, the flow-test harness and the
+ * analytics export. The policy pack checks every resource at synth: a violation fails
+ * synth with the rule id and the construct path.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
@@ -60,6 +61,16 @@ export class FileflowStack extends TerraformStack {
           ? undefined
           : { expression: harness.criticalSchedule, timeZone: harness.timeZone },
       maxConcurrency: harness.maxConcurrency,
+      // Event-mode flows seed files into the landing zone's S3 entry (`inbound/<customer>/`,
+      // see landing-zone.ts); pull-mode flows ask the pipeline's poller to look now.
+      sourceLocations: [
+        {
+          bucketArn: this.pipeline.landingZone.bucket.bucketArn,
+          prefix: 'inbound/',
+          kmsKeyArn: this.pipeline.landingZone.kmsKeyArn,
+        },
+      ],
+      pullPollerFunctionArns: this.pipeline.pullPoller ? [this.pipeline.pullPoller.function.function.arn] : undefined,
     });
     this.analytics = new AnalyticsExport(this, 'analytics-export', {
       namePrefix: config.namePrefix,

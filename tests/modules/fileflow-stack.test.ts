@@ -101,6 +101,24 @@ describe('FileflowStack', () => {
       };
       expect(definition.States.TestFlows.MaxConcurrency).to.equal(ENVIRONMENTS.test.harness.maxConcurrency);
     });
+
+    it('THEN the harness may seed test files under inbound/ of the landing bucket, and nowhere else in it', () => {
+      const landingId = Object.entries(resourcesOf(synth, 'aws_s3_bucket')).find(([, bucket]) =>
+        String(bucket.bucket_prefix).startsWith('fileflow-test-landing'),
+      )?.[0];
+      const landing = `\${aws_s3_bucket.${landingId}.arn}`;
+      const seedRole = Object.entries(resourcesOf(synth, 'aws_iam_role')).find(
+        ([, role]) => role.name === 'fileflow-test-harness-seed-source',
+      )?.[0];
+      const policy = Object.values(resourcesOf(synth, 'aws_iam_role_policy')).find(
+        (p) => p.role === `\${aws_iam_role.${seedRole}.name}` && p.name === 'least-privilege',
+      );
+      const statements = (
+        JSON.parse(policy?.policy as string) as { Statement: { Action: string[]; Resource: string[] }[] }
+      ).Statement;
+      const onLanding = statements.flatMap((s) => s.Resource).filter((r) => r.startsWith(landing));
+      expect(onLanding).to.deep.equal([`${landing}/inbound/*`]);
+    });
   });
 
   describe('GIVEN the prod environment', () => {
