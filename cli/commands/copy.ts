@@ -11,7 +11,7 @@ import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 
 interface CopyCommandOptions {
   readonly identity?: string;
-  readonly hostKey?: string;
+  readonly hostKey?: string[];
   readonly knownHosts?: string;
   readonly s3Endpoint?: string;
   readonly json?: boolean;
@@ -31,7 +31,11 @@ export function register(program: Command): void {
     .argument('<source>', 's3://bucket/key or sftp://user@host:port/path')
     .argument('<target>', 's3://bucket/key or sftp://user@host:port/path')
     .option('--identity <file>', 'SFTP private key file (OpenSSH or PEM format)')
-    .option('--host-key <fingerprint>', 'pinned SFTP host key, as OpenSSH prints it: SHA256:…')
+    .option(
+      '--host-key <fingerprint>',
+      'pinned SFTP host key, as OpenSSH prints it: SHA256:…; repeat it to accept each (key rotation)',
+      (fingerprint: string, previous: string[] = []) => [...previous, fingerprint],
+    )
     .option('--known-hosts <file>', 'known_hosts file that pins the SFTP host key')
     .option(
       '--s3-endpoint <url>',

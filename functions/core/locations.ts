@@ -23,16 +23,20 @@ export const S3Location = z.strictObject({
 /** An S3 object, and how to write it when it is a target. */
 export type S3Location = z.infer<typeof S3Location>;
 
+/** An OpenSSH host key fingerprint, as `ssh-keygen -lf` prints it. */
+const OpenSshFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH fingerprint looks like SHA256:<43 base64 characters>');
+
 /**
- * The pinned identity of an SFTP server: an OpenSSH `SHA256:…` fingerprint,
- * known_hosts lines, or both (then both must match).
+ * The pinned identity of an SFTP server: OpenSSH `SHA256:…` fingerprints,
+ * known_hosts lines, or both (then both must match). A list of fingerprints
+ * accepts any of them, so a server can rotate its key with the old and the
+ * new one pinned side by side.
  */
 export const HostKeyPin = z
   .strictObject({
-    fingerprint: z
-      .string()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH fingerprint looks like SHA256:<43 base64 characters>')
-      .optional(),
+    fingerprint: z.union([OpenSshFingerprint, z.array(OpenSshFingerprint).min(1)]).optional(),
     knownHosts: z.string().min(1).optional(),
   })
   .refine(

@@ -86,6 +86,25 @@ describe('fileflow copy (command line)', function () {
     expect(existsSync(join(servers.sftpRoot, 'cli', 'never.bin'))).to.equal(false);
   });
 
+  it('GIVEN --host-key twice, an unknown key and the server key WHEN `fileflow copy` runs THEN either pin is accepted and the copy succeeds', async () => {
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, 'cli', 'rotating.bin'), 2048);
+
+    const outcome = await fileflow(
+      sftpUri('cli/rotating.bin'),
+      sftpUri('cli/rotated.bin'),
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      `SHA256:${'B'.repeat(43)}`,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+      '--json',
+    );
+
+    expect(outcome.code, outcome.stderr).to.equal(0);
+    expect((JSON.parse(outcome.stdout) as { sha256: string }).sha256).to.equal(sha256);
+  });
+
   it('GIVEN an SFTP location without a pinned host key WHEN `fileflow copy` runs THEN it refuses with a USAGE line', async () => {
     const outcome = await fileflow(
       sftpUri('cli/source.bin'),

@@ -20,7 +20,7 @@ import type { Location } from '../../functions/core/locations';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 import { startCuttingProxy, type CuttingProxy } from '../fixtures/cutting-proxy';
 import { writeRandomFile } from '../fixtures/files';
-import { useLocalServers } from '../fixtures/local-servers';
+import { serveHostKeys, useLocalServers } from '../fixtures/local-servers';
 
 const MiB = 1024 * 1024;
 
@@ -197,6 +197,63 @@ describe('fileflow copy engine: faults', function () {
       expect(failure.code).to.equal('NOT_FOUND');
       expect(failure.transient).to.equal(false);
     });
+  });
+});
+
+describe('fileflow copy engine: host key rotation on a server with two host keys', function () {
+  this.timeout(60_000);
+  const servers = useLocalServers();
+  const sshdDir = () => join(servers.dir, 'sshd');
+  let oldKey: { file: string; fingerprint: string };
+  let newKey: { file: string; fingerprint: string };
+
+  before(async () => {
+    const file = join(sshdDir(), 'ssh_host_ecdsa_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', file]);
+    const fingerprintOf = (path: string) =>
+      execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`])
+        .toString()
+        .split(' ')[1]!;
+    oldKey = { file: join(sshdDir(), 'ssh_host_ed25519_key'), fingerprint: servers.sshd.hostKeyFingerprint };
+    newKey = { file, fingerprint: fingerprintOf(file) };
+    expect(fingerprintOf(oldKey.file)).to.equal(oldKey.fingerprint);
+    await writeRandomFile(join(servers.sftpRoot, 'rotation', 'source.bin'), 64 * 1024);
+  });
+
+  /** Copies over a new connection (its own session pool), so every attempt checks the key the server shows now. */
+  async function copyPinned(fingerprint: string | string[], name: string) {
+    const pool = new SftpSessionPool();
+    try {
+      const pinned = (path: string) =>
+        createEndpoint(servers.sftpLocation(path, { hostKey: { fingerprint } }) as Location, { sftpPool: pool });
+      return await copy(pinned('rotation/source.bin'), pinned(`rotation/${name}`));
+    } finally {
+      await pool.close();
+    }
+  }
+
+  it('GIVEN the server offers its old and new keys WHEN a copy pins both fingerprints THEN it succeeds, and pinning only a key the server does not show is refused', async () => {
+    await serveHostKeys(servers, [oldKey.file, newKey.file]);
+
+    const result = await copyPinned([newKey.fingerprint, oldKey.fingerprint], 'both-offered.bin');
+    expect(result.bytes).to.equal(64 * 1024);
+
+    // The client prefers ed25519, so this server shows its old key: the new one alone does not match.
+    const failure = await failureOf(copyPinned([newKey.fingerprint], 'new-only.bin'));
+    expect(failure).to.be.instanceOf(HostKeyMismatchError);
+    expect(failure.message).to.include(oldKey.fingerprint);
+    expect(existsSync(join(servers.sftpRoot, 'rotation', 'new-only.bin'))).to.equal(false);
+  });
+
+  it('GIVEN the server has dropped its old key WHEN a copy pins the old and the new fingerprint THEN it succeeds, and the old one alone is refused', async () => {
+    await serveHostKeys(servers, [newKey.file]);
+
+    const result = await copyPinned([oldKey.fingerprint, newKey.fingerprint], 'after-rotation.bin');
+    expect(result.bytes).to.equal(64 * 1024);
+
+    const failure = await failureOf(copyPinned(oldKey.fingerprint, 'old-only.bin'));
+    expect(failure).to.be.instanceOf(HostKeyMismatchError);
+    expect(failure.message).to.include(newKey.fingerprint);
   });
 });
 

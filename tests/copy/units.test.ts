@@ -11,6 +11,7 @@ import {
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { classifyError, TransferError } from '../../functions/core/errors';
+import { Location } from '../../functions/core/locations';
 import { resolveUnder } from '../../functions/core/paths';
 import { uploadMultipart } from '../../functions/core/s3/multipart-upload';
 import { copyObjectServerSide } from '../../functions/core/s3/server-side-copy';
@@ -109,6 +110,31 @@ describe('host key pinning', () => {
       `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`,
     );
     expect(openSshFingerprint(key)).to.match(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+
+  it('GIVEN a list of pinned fingerprints WHEN a key is presented THEN any listed key is accepted and another is refused naming every pin', () => {
+    const [current, next, other] = [rawKey(), rawKey(), rawKey()];
+    const fingerprint = [openSshFingerprint(current), openSshFingerprint(next)];
+    expect(hostKeyRefusal({ fingerprint }, 'sftp.example.com', 22, current)).to.equal(undefined);
+    expect(hostKeyRefusal({ fingerprint }, 'sftp.example.com', 22, next)).to.equal(undefined);
+    const refusal = hostKeyRefusal({ fingerprint }, 'sftp.example.com', 22, other);
+    expect(refusal).to.include(openSshFingerprint(other)).and.include(`${fingerprint[0]} or ${fingerprint[1]}`);
+  });
+
+  it('GIVEN an empty list or a malformed fingerprint in a location WHEN parsed THEN the pin is rejected', () => {
+    const location = (fingerprint: unknown) => ({
+      type: 'sftp',
+      host: 'h',
+      username: 'u',
+      auth: { password: { file: '/p' } },
+      path: 'a',
+      hostKey: { fingerprint },
+    });
+    expect(Location.safeParse(location([])).success).to.equal(false);
+    expect(Location.safeParse(location(['SHA256:short'])).success).to.equal(false);
+    expect(Location.safeParse(location([openSshFingerprint(rawKey()), openSshFingerprint(rawKey())])).success).to.equal(
+      true,
+    );
   });
 
   it('GIVEN a hashed known_hosts entry for [host]:port WHEN the same key is presented THEN it is accepted, and another key is refused', () => {

@@ -49,11 +49,14 @@ export function keysPinnedFor(knownHosts: string, host: string, port: number): B
   return keys;
 }
 
-/** Why a presented key was refused, or `undefined` when it matches every part of the pin. */
+/** Why a presented key was refused, or `undefined` when it matches every part of the pin (one of its fingerprints, known_hosts). */
 export function hostKeyRefusal(pin: HostKeyPin, host: string, port: number, rawKey: Buffer): string | undefined {
   const presented = openSshFingerprint(rawKey);
-  if (pin.fingerprint !== undefined && pin.fingerprint !== presented) {
-    return `${knownHostsName(host, port)} presented ${presented}, pinned ${pin.fingerprint}`;
+  if (pin.fingerprint !== undefined) {
+    const pinned = typeof pin.fingerprint === 'string' ? [pin.fingerprint] : pin.fingerprint;
+    if (!pinned.includes(presented)) {
+      return `${knownHostsName(host, port)} presented ${presented}, pinned ${pinned.join(' or ')}`;
+    }
   }
   if (pin.knownHosts !== undefined) {
     const pinned = keysPinnedFor(pin.knownHosts, host, port);
