@@ -71,7 +71,7 @@ export interface FlowTestHarnessProps {
   readonly alarmTopicArn: string;
   /**
    * When the `daily` group runs.
-   * @default {@link DEFAULT_HARNESS_SCHEDULE}: 06:00 America/Los_Angeles
+   * @default `cron(0 6 * * ? *)` in America/Los_Angeles (06:00 local time)
    */
   readonly schedule?: HarnessSchedule;
   /**
@@ -138,13 +138,13 @@ export interface FlowTestHarnessProps {
 }
 
 /** The daily run's default: 06:00 in Los Angeles, daylight saving time included. */
-export const DEFAULT_HARNESS_SCHEDULE: HarnessSchedule = {
+const DEFAULT_HARNESS_SCHEDULE: HarnessSchedule = {
   expression: 'cron(0 6 * * ? *)',
   timeZone: 'America/Los_Angeles',
 };
 
 /** Default MaxConcurrency of the per-flow Map. */
-export const DEFAULT_HARNESS_MAX_CONCURRENCY = 4;
+const DEFAULT_HARNESS_MAX_CONCURRENCY = 4;
 
 /** Handler file (under `functions/handlers/`) of each Task function; also the function name suffix. */
 export const HARNESS_HANDLERS: Readonly<Record<HarnessStepName, string>> = {
@@ -161,7 +161,7 @@ export const HARNESS_HANDLERS: Readonly<Record<HarnessStepName, string>> = {
 };
 
 /** Key prefixes of the config bucket, as the harness functions use them. */
-export const HARNESS_PREFIXES = {
+const HARNESS_PREFIXES = {
   /** Flow and group configs (`flows/`, `groups/`), read by ListEnabledTests. */
   config: 'config/',
   /** Generated test files and per-run config snapshots. */
@@ -173,7 +173,7 @@ export const HARNESS_PREFIXES = {
 } as const;
 
 /** Days before objects expire, by what they are. */
-export const HARNESS_EXPIRY_DAYS = { results: 30, staging: 7, synthetic: 7, queryResults: 7 } as const;
+const HARNESS_EXPIRY_DAYS = { results: 30, staging: 7, synthetic: 7, queryResults: 7 } as const;
 
 /** The steps' files arrive over a slow partner link at worst: the most Lambda allows, and room for streams. */
 const STREAMING_FUNCTION = { timeoutSeconds: 900, memorySize: 1024 } as const;
@@ -581,7 +581,7 @@ function unique(values: readonly string[]): string[] {
  * The key policy of a created harness key. In a key policy `Resource: "*"` means this key
  * and nothing else: the account administers it and grants its use through IAM.
  */
-export function harnessKeyPolicy(partition: string, accountId: string): object {
+function harnessKeyPolicy(partition: string, accountId: string): object {
   return {
     Version: '2012-10-17',
     Statement: [

@@ -22,7 +22,7 @@ const WIDTH = 12;
 const HEIGHT = 6;
 
 /** Execution metrics of the harness state machine, in display order. */
-export const HARNESS_EXECUTION_METRICS = [
+const HARNESS_EXECUTION_METRICS = [
   'ExecutionsStarted',
   'ExecutionsSucceeded',
   'ExecutionsFailed',

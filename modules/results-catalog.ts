@@ -40,7 +40,7 @@ export interface ResultsCatalogProps {
  * The columns of `run.json` (see `RunRecord` in `functions/core/harness/record.ts`), in its
  * field order. `flow_id` is left out: it is the partition key, filled from the path.
  */
-export const RUN_RECORD_COLUMNS: readonly { readonly name: string; readonly type: string }[] = [
+const RUN_RECORD_COLUMNS: readonly { readonly name: string; readonly type: string }[] = [
   { name: 'schema_ver', type: 'int' },
   { name: 'run_id', type: 'string' },
   { name: 'date', type: 'string' },
@@ -66,7 +66,7 @@ export const RUN_RECORD_COLUMNS: readonly { readonly name: string; readonly type
 ];
 
 /** Partition keys, in path order. */
-export const RESULT_PARTITION_KEYS = ['dt', 'flow_id'] as const;
+const RESULT_PARTITION_KEYS = ['dt', 'flow_id'] as const;
 
 /** Glue database, run table and Athena workgroup over the harness results. */
 export class ResultsCatalog extends Construct {
@@ -139,6 +139,6 @@ export class ResultsCatalog extends Construct {
 }
 
 /** Glue database names are lowercase letters, digits and `_`. */
-export function glueDatabaseName(namePrefix: string): string {
+function glueDatabaseName(namePrefix: string): string {
   return `${namePrefix.replace(/-/g, '_')}_harness`;
 }
