@@ -247,7 +247,7 @@ export class FlowTestHarness extends Construct {
       : new SecureBucket(this, 'config-bucket', {
           namePrefix: `${prefix}-harness`,
           kmsKeyArn: this.kmsKeyArn,
-          // Results are versioned: an overwritten run.json stays recoverable for as long as a result lives.
+          // Versioned: an overwritten config or result stays recoverable for as long as a result lives.
           noncurrentVersionExpirationDays: HARNESS_EXPIRY_DAYS.results,
           expiryRules: [
             { id: 'results', prefix: HARNESS_PREFIXES.results, expirationDays: HARNESS_EXPIRY_DAYS.results },
@@ -501,7 +501,8 @@ function harnessAccess(
     SeedSource: {
       statements: [
         ...readSnapshot,
-        ...granted(writeObject, objects(sources)),
+        // Large files are written in parts, then copied onto themselves to carry their SHA-256: that copy reads.
+        ...granted(['s3:GetObject', ...writeObject], objects(sources)),
         ...granted(['kms:GenerateDataKey', 'kms:Decrypt'], keys(sources)),
         ...sftpKeys,
       ],

@@ -386,6 +386,7 @@ describe('FlowTestHarness', () => {
 
     it('THEN SeedSource writes only under the source prefixes', () => {
       expect(extra('harness-seed-source')).to.have.members([
+        `s3:GetObject ${SOURCE_BUCKET}/outbound/acme/*`,
         `s3:PutObject ${SOURCE_BUCKET}/outbound/acme/*`,
         `s3:PutObjectTagging ${SOURCE_BUCKET}/outbound/acme/*`,
         `s3:AbortMultipartUpload ${SOURCE_BUCKET}/outbound/acme/*`,
