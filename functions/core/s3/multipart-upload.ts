@@ -22,10 +22,18 @@ export interface MultipartUploadRequest {
  * failure the upload is aborted and the failure (not an abort's) is thrown.
  *
  * Incoming chunks are copied into a fixed pool of `partsInFlight + 1` part
- * buffers that are reused once their part is stored. lib-storage instead
+ * buffers that are reused once their part is stored; waiting for a free
+ * buffer is the back-pressure, so memory is bounded whatever the size.
+ *
+ * Why not @aws-sdk/lib-storage's `Upload`, which does the same job: it
  * concatenates each part from the chunks and drops it after upload, so every
- * part is allocated twice and the garbage (~64 MiB of it before V8 collects
- * external memory) made peak RSS 60–90 MiB higher for the same throughput.
+ * part is allocated and collected again. Measured on the same 1 GiB stream
+ * (SHA-256 computed on the way, 5 MiB parts, 4 in flight, local S3 server,
+ * same Node flags, 3 runs each): `Upload` used 5.3 CPU-seconds and 129 MiB
+ * peak RSS at 62–64 MiB/s; this uploader 2.9 CPU-seconds and 111 MiB at
+ * 73–79 MiB/s. Neither can put a digest known only at the end into the
+ * object's metadata (CompleteMultipartUpload sets none), so the caller
+ * records it afterwards either way.
  */
 export async function uploadMultipart(
   client: S3Client,
