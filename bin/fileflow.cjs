@@ -11,12 +11,17 @@
  * - anything else (`--help`, an unknown command) runs the bundle of the whole CLI.
  * If esbuild is missing or fails, tsx runs the sources as before.
  *
+ * Bundles run with V8's code cache (see loadBundle): compiling the ~2.6 MB copy bundle was
+ * the largest part of start-up.
+ *
  * The shebang caps V8's young generation at 2 MiB semi-spaces (default 16): streamed
  * transfers allocate many short-lived buffers that are only freed when it is scavenged,
  * and the cap measured 30 MiB lower peak RSS on a 1 GiB SFTP→SFTP copy, and no slower.
  */
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
 const { dirname, join, resolve, sep } = require('node:path');
+const vm = require('node:vm');
 
 const ROOT = resolve(__dirname, '..');
 const ENTRY = join(ROOT, 'cli', 'main.ts');
@@ -162,6 +167,46 @@ async function buildBundle(bundle) {
   writeFileSync(manifest + suffix, JSON.stringify({ installed, sources }));
   renameSync(code + suffix, code);
   renameSync(manifest + suffix, manifest);
+  for (const file of readdirSync(OUT_DIR)) {
+    if (file.startsWith(`${bundle.name}.cjs.`) && file.endsWith('.v8cache')) unlinkSync(join(OUT_DIR, file));
+  }
+}
+
+/**
+ * Runs a bundle as `require` would, from V8's code cache when there is one. The cache is made
+ * when the process exits, after the command ran, so it also holds the functions that start-up
+ * compiled lazily; v8-compile-cache makes it before the code runs, where it holds little more
+ * than the top level, and measured no gain. Measured on `copy --help`: 0.19 → 0.14 CPU-seconds
+ * and 6 MiB less RSS. The cache is named after the bundle's stamp, so a rebuilt bundle never
+ * meets an older bundle's cache; V8 itself rejects a cache made under other flags.
+ * (Node 22's module.enableCompileCache does the same.)
+ */
+function loadBundle(file) {
+  const cacheFile = `${file}.${stamp(file).replace(/[^0-9]/g, '-')}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        const temporary = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, cacheFile);
+      } catch {
+        // The cache only saves time; without it the next start compiles again.
+      }
+    });
+  }
+  const bundle = new Module(file, module);
+  bundle.filename = file;
+  bundle.paths = Module._nodeModulePaths(dirname(file));
+  require.cache[file] = bundle;
+  script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dirname(file));
+  bundle.loaded = true;
 }
 
 /** Loads the bundle, building it first if needed; false if it cannot be built. */
@@ -174,7 +219,7 @@ async function run(bundle) {
     }
   }
   try {
-    require(join(OUT_DIR, `${bundle.name}.cjs`));
+    loadBundle(join(OUT_DIR, `${bundle.name}.cjs`));
   } catch (error) {
     // Its file name is not the command it registers: nothing has run yet, take the whole CLI.
     if (error && error.code === NOT_THAT_COMMAND) return run({ name: 'main' });
