@@ -37,8 +37,8 @@ import { startTcpFaultProxy, type TcpFaultProxy } from './tcp-fault-proxy';
  */
 const BACKOFF_WAIT_MS = 150;
 
-/** Longest a scenario may take to drain (the 1,000-file burst is the longest). */
-const SETTLE_TIMEOUT_MS = 300_000;
+/** Longest a scenario may take to drain: the 1,000-file burst, on a busy two-core machine. */
+const SETTLE_TIMEOUT_MS = 900_000;
 
 /** SFTP target in a workflow definition, as the schema takes it. */
 type SftpTargetInput = Extract<WorkflowDefinitionInput['targets'][number], { type: 'sftp' }>;
