@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- synth|copy …] [-- --mib N] [-- --runs N] [-- --path NAME…]`: the product's speed
+ * `npm run bench [-- --json] [-- synth|copy|load …] [-- --mib N] [-- --runs N] [-- --path NAME…] [-- --files N]`: the product's speed
  * and memory figures; with `--runs`, the copy bench is repeated and each figure is the median
  * over the runs (the machine is shared and single runs are noisy). Not a test: nothing here
  * asserts on time.
  */
 import { benchCopy, medianTimings, type CopyTiming } from './copy';
+import { benchLoad } from './load';
 import { benchSynth } from './synth';
 
 const args = process.argv.slice(2);
@@ -18,7 +19,7 @@ const runs = valueOf('--runs') ?? 1;
 /** `--path 'SFTP → S3'` (repeatable, a part of the name is enough) keeps only those copy paths. */
 const paths = args.flatMap((arg, i) => (args[i - 1] === '--path' ? [arg] : []));
 const sections = args.filter(
-  (arg, i) => !arg.startsWith('--') && !['--mib', '--runs', '--path'].includes(args[i - 1]!),
+  (arg, i) => !arg.startsWith('--') && !['--mib', '--runs', '--path', '--files'].includes(args[i - 1]!),
 );
 const wants = (name: string): boolean => sections.length === 0 || sections.includes(name);
 
@@ -39,6 +40,14 @@ async function main(): Promise<void> {
     if (!json) {
       console.log(`Copy on loopback (wall time of each command, process start included; median of ${runs})`);
       console.table(report.copy);
+    }
+  }
+  if (wants('load')) {
+    const files = valueOf('--files');
+    report.load = await benchLoad(files ? { files } : {});
+    if (!json) {
+      console.log('Load: a burst of small files through the local pipeline (S3 landing → SFTP target)');
+      console.table([report.load]);
     }
   }
   if (json) console.log(JSON.stringify(report, null, 2));
