@@ -278,13 +278,14 @@ export class FlowTestHarness extends Construct {
       configBucket: bucket.bucketName,
       configPrefix: HARNESS_PREFIXES.config,
       alertTopicArn: this.alertTopic.arn,
+      pullPollerFunctions: (props.pullPollerFunctionArns ?? []).join(','),
     };
     const environment: Record<string, string> = {
       ...Object.fromEntries(
-        Object.entries(environmentValues).map(([key, value]) => [
-          HARNESS_ENVIRONMENT[key as keyof typeof HARNESS_ENVIRONMENT],
-          value,
-        ]),
+        Object.entries(environmentValues)
+          // An optional setting that is empty is left out, not passed as ''.
+          .filter(([, value]) => value !== '')
+          .map(([key, value]) => [HARNESS_ENVIRONMENT[key as keyof typeof HARNESS_ENVIRONMENT], value]),
       ),
       // Powertools Metrics' own variable: RecordResults writes into this instance's namespace.
       POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,

@@ -295,7 +295,9 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
       )) as RecordedRun;
       const prefix = `results/dt=${run.date}/flow_id=s3-beta/run_id=${run.run_id}/`;
       expect(recorded).to.include({ outcome: 'FAILURE', reason: 'CHECKSUM_MISMATCH', result_key: `${prefix}run.json` });
-      const record = JSON.parse(await text(CONFIG_BUCKET, `${prefix}run.json`)) as RunRecord;
+      const body = await text(CONFIG_BUCKET, `${prefix}run.json`);
+      expect(body.trimEnd().split('\n'), 'one JSON record per line, as Athena reads it').to.have.length(1);
+      const record = JSON.parse(body) as RunRecord;
       expect(record).to.include({
         flow_id: 's3-beta',
         failed_step: 'Validate',

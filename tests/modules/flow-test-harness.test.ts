@@ -433,6 +433,13 @@ describe('FlowTestHarness', () => {
       ]);
     });
 
+    it('THEN the functions are told the pull pollers to ask for a pull flow', () => {
+      for (const fn of Object.values(resourcesOf(synth, 'aws_lambda_function'))) {
+        const variables = (fn.environment as { variables: Record<string, string> }).variables;
+        expect(variables[HARNESS_ENVIRONMENT.pullPollerFunctions]).to.equal(PULL_POLLER);
+      }
+    });
+
     it('THEN Cleanup deletes only under the sources and targets it seeded and received', () => {
       expect(extra('harness-cleanup')).to.have.members([
         `s3:GetObject ${SOURCE_BUCKET}/outbound/acme/*`,

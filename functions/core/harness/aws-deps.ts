@@ -17,14 +17,23 @@ export const HARNESS_ENVIRONMENT = {
   configBucket: 'HARNESS_CONFIG_BUCKET',
   configPrefix: 'HARNESS_CONFIG_PREFIX',
   alertTopicArn: 'HARNESS_ALERT_TOPIC_ARN',
+  /** Comma-separated ARNs of the pipelines' pull-poller functions (may be empty). */
+  pullPollerFunctions: 'HARNESS_PULL_POLLER_FUNCTIONS',
 } as const;
 
-/** CloudWatch namespace of `RunSuccess` and `TransferLatencySeconds`. */
+/**
+ * CloudWatch namespace of `RunSuccess` and `TransferLatencySeconds` when
+ * `POWERTOOLS_METRICS_NAMESPACE` is not set (the harness construct sets it per instance).
+ */
 export const HARNESS_METRICS_NAMESPACE = 'fileflow/harness';
 
 /** Metrics as CloudWatch embedded metric format, one EMF document per flow so each carries its FlowId dimension. */
 export function emfMetrics(
-  metrics = new Metrics({ namespace: HARNESS_METRICS_NAMESPACE, serviceName: HARNESS_METRIC_FAMILY.service }),
+  metrics = new Metrics({
+    // A namespace passed here would override POWERTOOLS_METRICS_NAMESPACE, so read it ourselves.
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || HARNESS_METRICS_NAMESPACE,
+    serviceName: HARNESS_METRIC_FAMILY.service,
+  }),
 ): MetricsSink {
   return {
     recordRun(flowId, runSuccess, latencySeconds) {
@@ -46,6 +55,19 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps {
   const lambda = new LambdaClient({});
   const sns = new SNSClient({});
+  const pullPollers = (env[HARNESS_ENVIRONMENT.pullPollerFunctions] ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter(Boolean);
+  const invokeAsync = async (functionName: string, payload: unknown): Promise<void> => {
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: InvocationType.Event,
+        Payload: Buffer.from(JSON.stringify(payload)),
+      }),
+    );
+  };
   return {
     s3: new S3Client({}),
     configBucket: required(env, HARNESS_ENVIRONMENT.configBucket),
@@ -53,18 +75,16 @@ export function harnessDepsFromEnvironment(env: NodeJS.ProcessEnv): HarnessDeps 
     // Warm invocations reuse the SSH session to the same partner server.
     sftpPool: new SftpSessionPool(),
     secretsManager: new SecretsManagerClient({}),
-    invokeTransfer: async (functionName, payload) => {
-      await lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: InvocationType.Event,
-          Payload: Buffer.from(JSON.stringify(payload)),
-        }),
-      );
-    },
-    // The pipeline's pollers run on their own schedule and cannot be hurried from here:
-    // a pull flow's SLO must cover one poll interval.
-    requestPull: async () => undefined,
+    invokeTransfer: invokeAsync,
+    // Every pipeline's poller is asked to look at this workflow's source now; a poller
+    // that does not know the workflow finds nothing to do. Without a poller the flow
+    // fails with a clear reason instead of waiting out its SLO.
+    requestPull:
+      pullPollers.length === 0
+        ? undefined
+        : async (workflowId) => {
+            await Promise.all(pullPollers.map((arn) => invokeAsync(arn, { workflowId })));
+          },
     metrics: emfMetrics(),
     publishAlert: async (subject, message, topicArn) => {
       // SNS subjects: at most 100 printable ASCII characters.

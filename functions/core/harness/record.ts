@@ -168,7 +168,8 @@ export async function recordResults(state: RunState, flow: Flow | undefined, dep
     new PutObjectCommand({
       Bucket: deps.configBucket,
       Key: `${prefix}run.json`,
-      Body: `${JSON.stringify(record, null, 2)}\n`,
+      // One line: Athena's JSON SerDes read one record per line (the results table in Glue).
+      Body: `${JSON.stringify(record)}\n`,
       ContentType: 'application/json',
     }),
   );

@@ -35,7 +35,11 @@ export function emitTransferMetric(metrics: Metrics, metric: TransferMetric): vo
   metrics.publishStoredMetrics();
 }
 
-/** Writes one flow run's metrics as its own EMF record, so each carries its FlowId dimension. */
+/**
+ * Writes one flow run's metrics as one EMF record with its FlowId dimension. Not
+ * `singleMetric()`: that publishes at every `addMetric` and drops the dimension from the
+ * second metric on.
+ */
 export function emitHarnessRun(
   metrics: Metrics,
   flowId: string,
@@ -43,11 +47,10 @@ export function emitHarnessRun(
   latencySeconds: number | undefined,
 ): void {
   const { runSuccess: success, latency } = HARNESS_METRIC_FAMILY.metrics;
-  const single = metrics.singleMetric();
-  single.addDimension('FlowId', flowId);
-  single.addMetric(success.name, UNITS[success.unit], runSuccess);
-  if (latencySeconds !== undefined) single.addMetric(latency.name, UNITS[latency.unit], latencySeconds);
-  single.publishStoredMetrics();
+  metrics.addDimensions({ FlowId: flowId });
+  metrics.addMetric(success.name, UNITS[success.unit], runSuccess);
+  if (latencySeconds !== undefined) metrics.addMetric(latency.name, UNITS[latency.unit], latencySeconds);
+  metrics.publishStoredMetrics();
 }
 
 /** Powertools Metrics for the notification family; namespace from `POWERTOOLS_METRICS_NAMESPACE` (default `fileflow`). */
