@@ -32,6 +32,10 @@ const schedulerExpression = z
   .string()
   .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...) or rate(...)');
 
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+
 /** Schema of an environment; the TypeScript type is inferred from it. */
 export const environmentConfigSchema = z
   .object({
@@ -60,6 +64,26 @@ export const environmentConfigSchema = z
         maxConcurrency: z.number().int().min(1).max(40),
       })
       .strict(),
+    /**
+     * The operations chat bot (Slack slash commands, Teams outgoing webhook); absent: no bot.
+     * Secrets are named by ARN: the bot reads exactly these and nothing else.
+     */
+    chatBot: z
+      .object({
+        slackSigningSecretArn: secretArn,
+        teamsSecurityTokenSecretArn: secretArn.optional(),
+        /** Customer managed key of the secrets, when they do not use the AWS managed key. */
+        secretsKmsKeyArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN')
+          .optional(),
+        /** Slack user ids (Teams AAD object ids) allowed to `/transfer-retry`. */
+        retryAllowedUserIds: z.array(z.string().min(1)).default([]),
+        /** Channel ids whose members may `/transfer-retry`. */
+        retryAllowedChannelIds: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,16 +1,17 @@
 /**
  * One Terraform stack per environment: the AWS provider pinned to the environment's
  * account and region, its state backend, default tags, the resources every fileflow
- * module shares (the alarm topic), the transfer pipeline, the flow-test harness and the
- * analytics export. The policy pack checks every resource at synth: a violation fails
+ * module shares (the alarm topic), the transfer pipeline, the flow-test harness, the
+ * analytics export and, when configured, the operations chat bot. The policy pack checks every resource at synth: a violation fails
  * synth with the rule id and the construct path.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
+import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/config';
 import { AlarmTopic } from './alarm-topic';
 import { AnalyticsExport, streamingTablesOf } from './analytics-export';
+import { ChatBot } from './chat-bot';
 import { FlowTestHarness } from './flow-test-harness';
 import { applyPolicyPack } from './policy';
 import { TransferPipeline } from './transfer-pipeline';
@@ -27,6 +28,8 @@ export class FileflowStack extends TerraformStack {
   public readonly harness: FlowTestHarness;
   /** The tracking tables' history in S3, queryable with Athena. */
   public readonly analytics: AnalyticsExport;
+  /** The Slack/Teams operations bot; absent unless the environment configures `chatBot`. */
+  public readonly chatBot?: ChatBot;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, stackIdFor(config));
@@ -79,6 +82,21 @@ export class FileflowStack extends TerraformStack {
       tables: streamingTablesOf(this.pipeline.tables),
       tablesKmsKeyArn: this.pipeline.tables.kmsKeyArn,
     });
+    if (config.chatBot) {
+      this.chatBot = new ChatBot(this, 'chat-bot', {
+        namePrefix: config.namePrefix,
+        logRetentionDays: config.logRetentionDays,
+        alarmTopicArn: this.alarms.topic.arn,
+        tables: this.pipeline.tables,
+        transferStateMachineArn: this.pipeline.workflow.stateMachine.arn,
+        ...config.chatBot,
+      });
+      new TerraformOutput(this, 'chat-bot-url', {
+        value: this.chatBot.url.functionUrl,
+        description:
+          'Request URL of the Slack slash commands (append /slack/commands) and Teams webhook (/teams/messages)',
+      });
+    }
   }
 }
 

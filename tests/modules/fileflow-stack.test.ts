@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { Testing } from 'cdktf';
 import { ENVIRONMENTS } from '../../environments';
+import { parseEnvironmentConfig } from '../../environments/config';
 import { FileflowStack, stackIdFor } from '../../modules/fileflow-stack';
 import { HARNESS_HANDLERS } from '../../modules/flow-test-harness';
+import { findViolations } from '../../modules/policy';
 import { TRANSFER_HANDLERS } from '../../modules/transfer-pipeline';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
 
@@ -142,6 +144,43 @@ describe('FileflowStack', () => {
       const synth = synthJson(new FileflowStack(testApp(), ENVIRONMENTS.dev));
       const terraform = synth.terraform as { cloud: Record<string, unknown> };
       expect(terraform.cloud).to.deep.equal({ organization: 'fileflow', workspaces: { name: 'fileflow-dev' } });
+    });
+  });
+
+  describe('GIVEN an environment with the chat bot configured', () => {
+    const SIGNING = 'arn:aws:secretsmanager:us-west-2:222222222222:secret:fileflow-test/slack-signing-AbCdEf';
+    const config = parseEnvironmentConfig(
+      { ...ENVIRONMENTS.test, chatBot: { slackSigningSecretArn: SIGNING, retryAllowedUserIds: ['U024BE7LH'] } },
+      'test',
+    );
+    const stack = new FileflowStack(testApp(), config);
+    const synth = synthJson(stack);
+
+    it('THEN the bot reads the pipeline tables, may only retry on its transfer machine, and its URL is an output', () => {
+      const bot = Object.values(resourcesOf(synth, 'aws_lambda_function')).find(
+        (fn) => fn.function_name === 'fileflow-test-chatbot',
+      );
+      expect(bot, 'the chat-bot function').not.to.equal(undefined);
+      const variables = JSON.stringify(bot?.environment);
+      expect(variables).to.contain('U024BE7LH');
+      const policies = JSON.stringify(resourcesOf(synth, 'aws_iam_role_policy'));
+      expect(policies).to.contain(SIGNING);
+      expect(Object.keys(synth.output as Record<string, unknown>)).to.include('chat-bot-url');
+      expect(findViolations(stack)).to.deep.equal([]);
+    });
+
+    it('THEN a malformed secret ARN is refused before any resource is made', () => {
+      expect(() =>
+        parseEnvironmentConfig({ ...ENVIRONMENTS.test, chatBot: { slackSigningSecretArn: 'slack-secret' } }, 'test'),
+      ).to.throw(/chatBot.slackSigningSecretArn: a Secrets Manager secret ARN/);
+    });
+  });
+
+  describe('GIVEN the shipped environments', () => {
+    it('THEN none serves a chat bot until it names its signing secret', () => {
+      for (const config of Object.values(ENVIRONMENTS)) {
+        expect(new FileflowStack(testApp(), config).chatBot, config.name).to.equal(undefined);
+      }
     });
   });
 
