@@ -65,6 +65,33 @@ export const environmentConfigSchema = z
       })
       .strict(),
     /**
+     * Pull ingress: partner SFTP servers the pipeline's poller lists for workflows whose
+     * source is `sftp` (by `endpointRef`); absent: no poller.
+     */
+    pull: z
+      .object({
+        sources: z
+          .record(
+            z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an endpointRef: letters, digits, "-" and "_"'),
+            z
+              .object({
+                host: z.string().min(1),
+                port: z.number().int().min(1).max(65535).optional(),
+                username: z.string().min(1),
+                privateKeySecretArn: secretArn,
+                hostKeyFingerprint: z
+                  .string()
+                  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH fingerprint, SHA256:… as ssh-keygen -lf prints it'),
+                baseDir: z.string().startsWith('/').optional(),
+              })
+              .strict(),
+          )
+          .refine((sources) => Object.keys(sources).length > 0, 'name at least one server'),
+        scheduleExpression: schedulerExpression.optional(),
+      })
+      .strict()
+      .optional(),
+    /**
      * The operations chat bot (Slack slash commands, Teams outgoing webhook); absent: no bot.
      * Secrets are named by ARN: the bot reads exactly these and nothing else.
      */

@@ -52,6 +52,7 @@ export class FileflowStack extends TerraformStack {
       namePrefix: config.namePrefix,
       logRetentionDays: config.logRetentionDays,
       alarmTopicArn: this.alarms.topic.arn,
+      pull: config.pull,
     });
     const harness = config.harness;
     this.harness = new FlowTestHarness(this, 'flow-test-harness', {

@@ -176,6 +176,46 @@ describe('FileflowStack', () => {
     });
   });
 
+  describe('GIVEN an environment with a partner SFTP server to pull from', () => {
+    const KEY = 'arn:aws:secretsmanager:us-west-2:222222222222:secret:fileflow-test/initech-key-AbCdEf';
+    const config = parseEnvironmentConfig(
+      {
+        ...ENVIRONMENTS.test,
+        pull: {
+          sources: {
+            initech: {
+              host: 'sftp.initech.example',
+              username: 'fileflow',
+              privateKeySecretArn: KEY,
+              hostKeyFingerprint: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+            },
+          },
+        },
+      },
+      'test',
+    );
+    const stack = new FileflowStack(testApp(), config);
+    const synth = synthJson(stack);
+
+    it('THEN the pipeline polls it on a schedule, and the harness may ask that poller for a pull flow', () => {
+      const poller = stack.pipeline.pullPoller;
+      expect(poller, 'the pull poller').not.to.equal(undefined);
+      const names = Object.values(resourcesOf(synth, 'aws_scheduler_schedule')).map((s) => s.name);
+      expect(names).to.include('fileflow-test-pull-poller');
+      const policies = JSON.stringify(resourcesOf(synth, 'aws_iam_role_policy'));
+      expect(policies).to.contain(KEY);
+      expect(findViolations(stack)).to.deep.equal([]);
+    });
+
+    it('THEN a fingerprint that is not an OpenSSH SHA256 one is refused before any resource is made', () => {
+      const raw = JSON.parse(JSON.stringify(config)) as {
+        pull: { sources: { initech: { hostKeyFingerprint: string } } };
+      };
+      raw.pull.sources.initech.hostKeyFingerprint = 'md5:aa:bb';
+      expect(() => parseEnvironmentConfig(raw, 'test')).to.throw(/pull.sources.initech.hostKeyFingerprint/);
+    });
+  });
+
   describe('GIVEN the shipped environments', () => {
     it('THEN none serves a chat bot until it names its signing secret', () => {
       for (const config of Object.values(ENVIRONMENTS)) {
