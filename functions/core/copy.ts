@@ -47,7 +47,8 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   }
 
   try {
-    const stat = await source.stat();
+    // The target's handshake runs while the source is looked up, not after it.
+    const [stat] = await Promise.all([source.stat(), target.connect?.()]);
     const meter = new Sha256Meter({
       expectedBytes: stat.size,
       expectedSha256: options.expectedSha256 ?? stat.sha256,

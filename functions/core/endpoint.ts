@@ -41,4 +41,6 @@ export interface Endpoint {
   delete(): Promise<void>;
   /** Renames within the same server or bucket; returns the endpoint at the new place. */
   move(to: string): Promise<Endpoint>;
+  /** Opens what a transfer will need (an SSH connection), so its handshake overlaps the other side's work. @default nothing to open */
+  connect?(): Promise<void>;
 }

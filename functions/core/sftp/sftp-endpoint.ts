@@ -132,6 +132,11 @@ export class SftpEndpoint implements Endpoint {
     return target;
   }
 
+  /** Opens a session to the server and leaves it idle in the pool for the transfer that follows. */
+  async connect(): Promise<void> {
+    await this.withSession(async () => undefined);
+  }
+
   private session(): Promise<SftpSession> {
     return this.clients.sftpPool.acquire(this.location, () => this.credentials());
   }
