@@ -14,7 +14,8 @@
 import { userInfo } from 'node:os';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { isPulledFailure, redrivePulledFile } from '../../functions/core/pull/redrive';
+import { redriveOnAws } from '../../functions/core/pipeline/redrive';
+import { isPulledFailure } from '../../functions/core/pull/redrive';
 import { parseFileId } from '../../functions/core/tracking/keys';
 import { FailureNotFoundError } from '../../functions/core/tracking/repository';
 import {
@@ -78,31 +79,24 @@ export function register(program: Command): void {
           if (result.status !== 'SUCCEEDED') process.exitCode = 1;
           return;
         }
-        if (pulled) {
-          const handedBack = await redrivePulledFile(target.repository, resolved);
-          const row = {
-            file: fileId,
-            workflow: resolved.workflowId,
-            execution: handedBack === 'rearmed' ? 'on the next poll' : 'after two looks',
-            status: 'REQUEUED',
-            error: '',
-          };
-          printResult(options.json, row, [row]);
-          return;
-        }
         const sfn = new SFNClient({});
         try {
-          const started = await sfn.send(
-            new StartExecutionCommand({
-              stateMachineArn,
-              input: JSON.stringify({ redrive: { fileId, failedAt: resolved.failedAt } }),
-            }),
-          );
+          const redrive = await redriveOnAws(target.repository, resolved, async (input) => {
+            const started = await sfn.send(
+              new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+            );
+            return started.executionArn ?? '';
+          });
           const row = {
             file: fileId,
             workflow: resolved.workflowId,
-            execution: started.executionArn ?? '',
-            status: 'STARTED',
+            execution:
+              redrive.kind === 'started'
+                ? redrive.executionArn
+                : redrive.handedBack === 'rearmed'
+                  ? 'on the next poll'
+                  : 'after two looks',
+            status: redrive.kind === 'started' ? 'STARTED' : 'REQUEUED',
             error: '',
           };
           printResult(options.json, row, [row]);

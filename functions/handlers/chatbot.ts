@@ -21,7 +21,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ChatBot, isDeferredJob, type BotHttpResponse, type DeferredJob } from '../core/chatbot/bot';
 import type { RetryAllowList } from '../core/chatbot/retry';
-import { formatFileId } from '../core/tracking/keys';
+import { redriveOnAws } from '../core/pipeline/redrive';
 import { TrackingRepository } from '../core/tracking/repository';
 import { tableNamesFromEnvironment } from '../core/tracking/tables';
 
@@ -63,21 +63,28 @@ export function createChatBotHandler(
   const tableNames = tableNamesFromEnvironment(env);
   const secret = cachedSecret(clients.secretsManager);
   const teamsArn = config.TEAMS_SECURITY_TOKEN_SECRET_ARN;
+  const repository = new TrackingRepository({ client: clients.dynamo, tableNames });
   const bot = new ChatBot({
-    repository: new TrackingRepository({ client: clients.dynamo, tableNames }),
+    repository,
     dynamo: clients.dynamo,
     tableNames,
     slackSigningSecret: () => secret(config.SLACK_SIGNING_SECRET_ARN),
     teamsSecurityToken: teamsArn === undefined ? undefined : () => secret(teamsArn),
     retryAllowList: allowList(config.RETRY_ALLOWED_USER_IDS, config.RETRY_ALLOWED_CHANNEL_IDS),
+    // The same re-drive as `fileflow redrive`: a pulled file goes back to the poller.
     startRedrive: async (failure) => {
-      const started = await clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: config.TRANSFER_STATE_MACHINE_ARN,
-          input: JSON.stringify({ redrive: { fileId: formatFileId(failure), failedAt: failure.failedAt } }),
-        }),
-      );
-      return { executionId: started.executionArn ?? 'unknown', status: 'STARTED' };
+      const redrive = await redriveOnAws(repository, failure, async (input) => {
+        const started = await clients.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: config.TRANSFER_STATE_MACHINE_ARN,
+            input: JSON.stringify(input),
+          }),
+        );
+        return started.executionArn ?? 'unknown';
+      });
+      return redrive.kind === 'started'
+        ? { executionId: redrive.executionArn, status: 'STARTED' }
+        : { executionId: 'the pull poller\u2019s next poll', status: 'REQUEUED' };
     },
     // The answer goes back now; the rest runs in a second, asynchronous invocation of this function.
     defer: async (job: DeferredJob) => {

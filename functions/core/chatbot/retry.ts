@@ -28,10 +28,13 @@ export function isRetryAllowed(actor: ChatActor, allowList: RetryAllowList): boo
   return allowList.userIds.includes(actor.userId) || allowList.channelIds.includes(actor.channelId);
 }
 
-/** How a re-drive started: on AWS an execution ARN, locally the finished execution's outcome. */
+/**
+ * How a re-drive started: on AWS an execution ARN (or, for a pulled file, `REQUEUED` with
+ * the poller), locally the finished execution's outcome.
+ */
 export interface RedriveStart {
   readonly executionId: string;
-  readonly status: 'STARTED' | 'SUCCEEDED' | 'FAILED';
+  readonly status: 'STARTED' | 'REQUEUED' | 'SUCCEEDED' | 'FAILED';
   readonly error?: string;
 }
 
