@@ -107,8 +107,11 @@ describe('chat bot on the local runtime: signed Slack and Teams requests against
   const land = async (key: string, bytes: Buffer) =>
     s3.send(new PutObjectCommand({ Bucket: runtime.endpoints.s3.buckets.landing, Key: key, Body: bytes }));
 
+  // Slack gives every invocation its own trigger_id, so two requests are never the same bytes.
+  let triggers = 0;
   const slashBody = (command: string, text: string, user = 'U0ALICE', channel = 'C0GENERAL') =>
     new URLSearchParams({
+      trigger_id: `13345224609.738474920.${(triggers += 1)}`,
       token: 'legacy-token-not-used',
       team_id: 'T1',
       channel_id: channel,
