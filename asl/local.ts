@@ -10,10 +10,13 @@ export type LocalHandler = (input: JsonValue) => JsonValue | Promise<JsonValue>;
 export interface RunLocallyOptions {
   /** One handler per Task, keyed by **state name** (as aws-local-stepfunctions keys them); every Task needs one. */
   readonly handlers: Readonly<Record<string, LocalHandler>>;
-  /** Milliseconds every Wait state pauses. @default 0, so a run is not slowed by production waits */
-  readonly waitMs?: number;
-  /** Milliseconds before every retry. @default 0, so retries do not slow a run */
-  readonly retryIntervalMs?: number;
+  /**
+   * Milliseconds every Wait state pauses, or `'as-defined'` to wait what the definition says
+   * (a back-off Wait's `SecondsPath` included). @default 0, so a run is not slowed by production waits
+   */
+  readonly waitMs?: number | 'as-defined';
+  /** Milliseconds before every retry, or `'as-defined'` for the `Retry` intervals. @default 0, so retries do not slow a run */
+  readonly retryIntervalMs?: number | 'as-defined';
   /** The execution's identity in the context object (`$$.Execution.Name`, `$$.Execution.Id`). @default a fresh UUID name */
   readonly execution?: LocalExecution;
 }
@@ -68,14 +71,22 @@ export async function runLocally(
     context: { Execution: { Id: options.execution?.arn ?? localExecutionArn(name), Name: name } },
     overrides: {
       taskResourceLocalHandlers: options.handlers as never,
-      waitTimeOverrides: byName(
-        states.filter((s) => s.type === 'Wait').map((s) => s.name),
-        options.waitMs ?? 0,
-      ),
-      retryIntervalOverrides: byName(
-        states.filter((s) => s.retries).map((s) => s.name),
-        options.retryIntervalMs ?? 0,
-      ),
+      ...(options.waitMs === 'as-defined'
+        ? {}
+        : {
+            waitTimeOverrides: byName(
+              states.filter((s) => s.type === 'Wait').map((s) => s.name),
+              options.waitMs ?? 0,
+            ),
+          }),
+      ...(options.retryIntervalMs === 'as-defined'
+        ? {}
+        : {
+            retryIntervalOverrides: byName(
+              states.filter((s) => s.retries).map((s) => s.name),
+              options.retryIntervalMs ?? 0,
+            ),
+          }),
     },
   });
   return (await execution.result) as JsonValue;

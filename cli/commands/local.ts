@@ -30,6 +30,7 @@ interface LocalOptions {
   readonly json?: boolean;
   readonly detach?: boolean;
   readonly pollInterval?: string;
+  readonly skipWaits?: boolean;
 }
 
 /** Registers `local up|down|status`. */
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'runtime directory (default $FILEFLOW_LOCAL_DIR or .fileflow/local)')
     .option('--detach', 'run in the background; stop with `fileflow local down`')
     .option('--poll-interval <ms>', 'how often pull sources are listed', '1000')
+    .option('--skip-waits', "retry at once instead of waiting each workflow's back-off (as AWS does)")
     .option('--json', 'print endpoints.json')
     .action(action((options: LocalOptions) => (options.detach ? upDetached(options) : upForeground(options))));
   local
@@ -63,7 +65,13 @@ async function upForeground(options: LocalOptions): Promise<void> {
   const pollIntervalMs = Number(options.pollInterval ?? 1000);
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50) throw new UsageError('--poll-interval must be ≥ 50 ms');
   // The chat bot's retry allow-list comes from $FILEFLOW_CHATBOT_RETRY_ALLOW (see chatbot-server.ts).
-  const runtime = await startLocalRuntime({ dir: options.dir, pollIntervalMs, chatBot: localChatBot() });
+  const runtime = await startLocalRuntime({
+    dir: options.dir,
+    pollIntervalMs,
+    // A transient failure waits the workflow's back-off, as on AWS, so a restarting server is ridden out.
+    waits: options.skipWaits ? 'skipped' : 'as-defined',
+    chatBot: localChatBot(),
+  });
   printEndpoints(runtime.endpoints, options.json);
   await new Promise<void>((done) => {
     const stop = (): void => {
@@ -83,7 +91,16 @@ async function upDetached(options: LocalOptions): Promise<void> {
   await mkdir(dir, { recursive: true });
   await rm(join(dir, ENDPOINTS_FILE), { force: true });
   const log = openSync(join(dir, RUNTIME_LOG), 'w');
-  const args = [CLI_ENTRY, 'local', 'up', '--dir', dir, '--poll-interval', options.pollInterval ?? '1000'];
+  const args = [
+    CLI_ENTRY,
+    'local',
+    'up',
+    '--dir',
+    dir,
+    '--poll-interval',
+    options.pollInterval ?? '1000',
+    ...(options.skipWaits ? ['--skip-waits'] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   child.unref();

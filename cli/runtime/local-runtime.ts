@@ -104,6 +104,11 @@ export interface LocalRuntimeOptions {
   readonly dir?: string;
   /** Builds the transfer workflow on the runtime's clients. @default the pipeline's workflow (`./transfer-workflow`) */
   readonly workflow?: (context: LocalRuntimeContext) => LocalTransferWorkflow;
+  /**
+   * Whether the default workflow waits its retry back-off (`as-defined`, as on AWS) or
+   * retries at once (`skipped`). @default 'skipped'
+   */
+  readonly waits?: 'as-defined' | 'skipped';
   /** How often the landing bucket is listed. @default 200 ms */
   readonly scanIntervalMs?: number;
   /** How often pull sources are looked at; a file starts after two identical looks. @default 1000 ms */
@@ -225,7 +230,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const context = openRuntimeContext(endpoints);
     stops.push(() => context.close());
-    const workflow = (options.workflow ?? createLocalTransferWorkflow)(context);
+    const workflow = options.workflow
+      ? options.workflow(context)
+      : createLocalTransferWorkflow(context, { waits: options.waits });
 
     const loop = new EventLoop(workflow, context, options, onError);
     stops.push(() => loop.stop());

@@ -14,8 +14,21 @@ import type { LocalRuntimeContext, LocalTransferWorkflow } from './local-runtime
 /** Name of the local transfer state machine in its execution ARNs. */
 const LOCAL_STATE_MACHINE = 'fileflow-local-transfer';
 
+/** How the local transfer workflow treats its Wait states (the retry back-off). */
+export interface LocalTransferWorkflowOptions {
+  /**
+   * `as-defined`: wait the back-off of the workflow definition, as on AWS, so a server that
+   * restarts or an S3 outage is ridden out; `skipped`: retry at once (specs, quick tries).
+   * @default 'skipped'
+   */
+  readonly waits?: 'as-defined' | 'skipped';
+}
+
 /** Builds the transfer workflow on the runtime's clients (no SNS, Secrets Manager or CloudWatch locally). */
-export function createLocalTransferWorkflow(context: LocalRuntimeContext): LocalTransferWorkflow {
+export function createLocalTransferWorkflow(
+  context: LocalRuntimeContext,
+  options: LocalTransferWorkflowOptions = {},
+): LocalTransferWorkflow {
   const deps: PipelineDeps = {
     s3: context.s3,
     dynamo: context.dynamo,
@@ -29,6 +42,7 @@ export function createLocalTransferWorkflow(context: LocalRuntimeContext): Local
       runLocally(definition, input, {
         handlers,
         execution: { name, arn: localExecutionArn(name, LOCAL_STATE_MACHINE) },
+        waitMs: options.waits === 'as-defined' ? 'as-defined' : 0,
       }),
   };
 }
