@@ -17,6 +17,7 @@ export type TransferErrorCode =
   | 'TIMEOUT'
   | 'THROTTLED'
   | 'SERVER_ERROR'
+  | 'NO_SPACE'
   | 'UNKNOWN';
 
 /** Base of every fileflow transfer error: a stable `code` and whether a retry can help. */
@@ -94,6 +95,16 @@ export class ThrottledError extends TransferError {
 export class ServerError extends TransferError {
   readonly code = 'SERVER_ERROR';
   readonly transient = true;
+}
+
+/**
+ * The target's file system has no room for the file. Not retried: a full disk seldom clears
+ * within a back-off window, so the file goes to manual review naming the cause, and is
+ * re-driven once someone has made room.
+ */
+export class NoSpaceError extends TransferError {
+  readonly code = 'NO_SPACE';
+  readonly transient = false;
 }
 
 /** Anything not recognised; not retried, because nothing says a retry can help. */

@@ -81,7 +81,7 @@ describe('Fault injection: targets that refuse the file (permission denied, out 
       if (mounted) await run('umount', [mounted]);
     });
 
-    it('WHEN small files and then one larger than the free space land THEN the small ones are delivered, the large one fails after its retries and leaves nothing behind', async function () {
+    it('WHEN small files and then one larger than the free space land THEN the small ones are delivered, the large one fails as NO_SPACE at once and leaves nothing behind', async function () {
       const dir = faults.targetDir('deliveries/full');
       await mkdir(dir, { recursive: true });
       try {
@@ -113,8 +113,8 @@ describe('Fault injection: targets that refuse the file (permission denied, out 
       await faults.runtime.idle(60_000);
       await faults.land(ledger, 'full', 'large.csv', 3 * MiB, {
         outcome: 'failed',
-        reasonCode: 'RETRIES_EXHAUSTED',
-        lastError: /SERVER_ERROR/,
+        reasonCode: 'NO_SPACE',
+        lastError: /NO_SPACE|no space left/,
         to: [{ kind: 'sftp', path: `${dir}/large.csv` }],
       });
 

@@ -22,6 +22,7 @@ const TRANSFER_REASONS = {
   CONNECTION_LOST: 'the connection was refused, reset or closed mid-transfer',
   THROTTLED: 'the service asked us to slow down',
   SERVER_ERROR: 'the server failed on its side (HTTP 5xx, SFTP failure)',
+  NO_SPACE: "the target's file system is full",
   CHECKSUM_MISMATCH: 'the file arrived, but its SHA-256 differs from the manifest',
   UNKNOWN: 'an error nothing classified',
 } as const satisfies Record<TransferErrorCode, string>;

@@ -148,6 +148,7 @@ const REASON_BY_ERROR_NAME: Record<string, ReasonCode> = {
   TimeoutError: 'TIMEOUT',
   ThrottledError: 'THROTTLED',
   ServerError: 'SERVER_ERROR',
+  NoSpaceError: 'NO_SPACE',
   UnclassifiedError: 'UNKNOWN',
   SizeMismatchError: 'SIZE_MISMATCH',
   LatencySloMissedError: 'TIMEOUT',

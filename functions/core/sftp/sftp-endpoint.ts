@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Endpoint, ListEntry, ObjectStat, WriteOptions } from '../endpoint';
-import { classifyError } from '../errors';
+import { classifyError, NoSpaceError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
 import { resolveSecret } from '../secrets';
@@ -89,6 +89,8 @@ export class SftpEndpoint implements Endpoint {
       created = false;
     } catch (error) {
       body.destroy();
+      // Asked before the temporary file is removed, which frees the space again.
+      const full = session ? await fileSystemFull(session.sftp, directory, error) : false;
       if (session && handle) {
         try {
           session.sftp.close(handle, () => undefined);
@@ -99,6 +101,7 @@ export class SftpEndpoint implements Endpoint {
       session?.release();
       session = undefined;
       if (created) await this.removeQuietly(temporary);
+      if (full) throw new NoSpaceError(`no space left at ${directory}: ${errorMessage(error)}`, { cause: error });
       throw classifyError(error);
     } finally {
       session?.release();
@@ -167,6 +170,42 @@ export class SftpEndpoint implements Endpoint {
       // Best effort: the original failure is what the caller needs to see.
     }
   }
+}
+
+/** Free bytes below which a failed write is put down to a full file system. */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+/**
+ * Whether a write failed because the target's file system is full. OpenSSH answers ENOSPC
+ * with the generic SFTP `Failure` status, so on that status the free space of the
+ * directory is asked (`statvfs@openssh.com`, when offered; bounded by a short timeout).
+ */
+async function fileSystemFull(sftp: SFTPWrapper, directory: string, error: unknown): Promise<boolean> {
+  // The failure arrives raw (status 4) or already classified by the pipelined writer.
+  if (classifyError(error).code !== 'SERVER_ERROR') return false;
+  try {
+    const stats = await withTimeout(
+      call<{ f_bavail: number; f_frsize: number }>((cb) => sftp.ext_openssh_statvfs(directory, cb)),
+      STATVFS_TIMEOUT_MS,
+    );
+    return stats.f_bavail * stats.f_frsize < FULL_BELOW_BYTES;
+  } catch {
+    return false; // not offered, or the connection is gone: the generic error stands
+  }
+}
+
+const STATVFS_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Adapts ssh2's `(err, value)` callbacks to a promise. */
