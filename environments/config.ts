@@ -32,6 +32,19 @@ const schedulerExpression = z
   .string()
   .regex(/^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...) or rate(...)');
 
+const harnessS3Location = z
+  .object({
+    bucketArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket ARN, arn:aws:s3:::<name>'),
+    prefix: z.string().regex(/^$|^[^/].*\/$/, "a key prefix ending in '/' ('' for the whole bucket)"),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN')
+      .optional(),
+  })
+  .strict();
+
 const secretArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
@@ -62,6 +75,28 @@ export const environmentConfigSchema = z
         criticalSchedule: schedulerExpression.optional(),
         /** Flows tested at once (the harness Map's MaxConcurrency). */
         maxConcurrency: z.number().int().min(1).max(40),
+        /** Flow ids that get an alarm of their own on RunSuccess (and an enum partition in Athena). */
+        flowIds: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a flow_id')).optional(),
+        /** Where flows seed their test files besides the landing zone's `inbound/` (partner buckets). */
+        sourceLocations: z.array(harnessS3Location).optional(),
+        /** Where flows look for delivered files: PollTarget and Validate read, Cleanup deletes, only here. */
+        targetLocations: z.array(harnessS3Location).optional(),
+        /** Secrets holding the SFTP keys the flows use (source and target servers). */
+        sftpSecretArns: z.array(secretArn).optional(),
+        /** Secrets holding the webhook URLs of the flows' alert channels. */
+        webhookSecretArns: z.array(secretArn).optional(),
+        /** SNS topics the flows' alert channels name. */
+        alertChannelTopicArns: z
+          .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN'))
+          .optional(),
+        /** Transfer Lambdas `invoke`-mode flows may start. */
+        transferFunctionArns: z
+          .array(
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$/, 'a Lambda function ARN'),
+          )
+          .optional(),
       })
       .strict(),
     /**

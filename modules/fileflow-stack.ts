@@ -65,15 +65,23 @@ export class FileflowStack extends TerraformStack {
           ? undefined
           : { expression: harness.criticalSchedule, timeZone: harness.timeZone },
       maxConcurrency: harness.maxConcurrency,
+      flowIds: harness.flowIds,
       // Event-mode flows seed files into the landing zone's S3 entry (`inbound/<customer>/`,
-      // see landing-zone.ts); pull-mode flows ask the pipeline's poller to look now.
+      // see landing-zone.ts) or into the partner locations the environment names; pull-mode
+      // flows ask the pipeline's poller to look now.
       sourceLocations: [
         {
           bucketArn: this.pipeline.landingZone.bucket.bucketArn,
           prefix: 'inbound/',
           kmsKeyArn: this.pipeline.landingZone.kmsKeyArn,
         },
+        ...(harness.sourceLocations ?? []),
       ],
+      targetLocations: harness.targetLocations,
+      sftpSecretArns: harness.sftpSecretArns,
+      webhookSecretArns: harness.webhookSecretArns,
+      alertChannelTopicArns: harness.alertChannelTopicArns,
+      transferFunctionArns: harness.transferFunctionArns,
       pullPollerFunctionArns: this.pipeline.pullPoller ? [this.pipeline.pullPoller.function.function.arn] : undefined,
     });
     this.analytics = new AnalyticsExport(this, 'analytics-export', {

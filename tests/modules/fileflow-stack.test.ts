@@ -216,6 +216,48 @@ describe('FileflowStack', () => {
     });
   });
 
+  describe('GIVEN an environment whose flows deliver to a partner bucket and an SFTP server', () => {
+    const TARGET = 'arn:aws:s3:::acme-deliveries';
+    const TARGET_KEY = 'arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const SFTP_KEY = 'arn:aws:secretsmanager:us-west-2:222222222222:secret:fileflow-test/harness-sftp-AbCdEf';
+    const config = parseEnvironmentConfig(
+      {
+        ...ENVIRONMENTS.test,
+        harness: {
+          ...ENVIRONMENTS.test.harness,
+          flowIds: ['s3-to-s3', 'sftp-to-s3'],
+          targetLocations: [{ bucketArn: TARGET, prefix: 'inbox/acme/', kmsKeyArn: TARGET_KEY }],
+          sftpSecretArns: [SFTP_KEY],
+        },
+      },
+      'test',
+    );
+    const stack = new FileflowStack(testApp(), config);
+    const synth = synthJson(stack);
+
+    it('THEN the harness may read and clean up only that prefix, read only that key, and alarms per flow', () => {
+      const policies = JSON.stringify(resourcesOf(synth, 'aws_iam_role_policy'));
+      expect(policies).to.contain(`${TARGET}/inbox/acme/*`);
+      expect(policies).not.to.contain(`${TARGET}/*"`);
+      expect(policies).to.contain(SFTP_KEY);
+      const alarms = Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm')).map((a) => String(a.alarm_name));
+      expect(alarms.filter((name) => /s3-to-s3|sftp-to-s3/.test(name))).to.have.length(2);
+      expect(findViolations(stack)).to.deep.equal([]);
+    });
+
+    it('THEN a target prefix without its trailing slash is refused before any resource is made', () => {
+      expect(() =>
+        parseEnvironmentConfig(
+          {
+            ...ENVIRONMENTS.test,
+            harness: { ...ENVIRONMENTS.test.harness, targetLocations: [{ bucketArn: TARGET, prefix: 'inbox' }] },
+          },
+          'test',
+        ),
+      ).to.throw(/harness.targetLocations.0.prefix/);
+    });
+  });
+
   describe('GIVEN the shipped environments', () => {
     it('THEN none serves a chat bot until it names its signing secret', () => {
       for (const config of Object.values(ENVIRONMENTS)) {
