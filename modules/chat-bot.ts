@@ -1,27 +1,29 @@
 /**
- * The operations chat bot: one Lambda behind a function URL that Slack slash
- * commands and a Teams outgoing webhook post to (`/slack/commands`,
- * `/teams/messages`).
+ * The operations chat bot: two Lambdas. The public bot sits behind a
+ * function URL that Slack slash commands and a Teams outgoing webhook post to
+ * (`/slack/commands`, `/teams/messages`); its worker, with no URL, does every
+ * write and every slow answer, invoked only by the bot.
  *
  * The URL's auth type is NONE because Slack and Teams cannot sign AWS
  * requests; they sign their own (`X-Slack-Signature`, `Authorization: HMAC`),
  * and the handler verifies that signature — with a secret read from Secrets
- * Manager — before it reads anything else.
+ * Manager — before it reads anything else. Because anyone can reach it, the
+ * public bot's IAM is read-only: read on the tracking tables and their
+ * indexes, GetSecretValue on the one or two secrets, and InvokeFunction on
+ * exactly the worker.
  *
- * IAM, exact: read on the tracking tables and their indexes; for
- * `/transfer-retry` only UpdateItem on the failure queue and the status table
- * (resolving a failure as REDRIVEN releases its claim), PutItem on the audit
- * log, StartExecution on the transfer state machine; GetSecretValue on the
- * one or two secrets; InvokeFunction on itself (the deferred half of slow
- * commands). No write on the customer index, the notification log or the
- * workflow definitions.
+ * The worker (`/transfer-retry` and the 7-day alert summary): read on the
+ * failure queue and the notification log; UpdateItem on the failure queue and
+ * the status table (resolving a failure as REDRIVEN releases its claim; a
+ * pulled file's poll is re-armed); PutItem on the audit log (every retry
+ * request, refused ones too); StartExecution on the transfer state machine.
+ * No write on the customer index, the notification log or the workflow
+ * definitions.
  */
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
-import type { PolicyStatement } from '../asl/iam';
 import { BundledFunction } from './bundled-function';
 import type { TrackingTables } from './tracking-tables';
 
@@ -57,48 +59,57 @@ export interface ChatBotProps {
    * @default none
    */
   readonly retryAllowedChannelIds?: readonly string[];
-  /** Topic the function's error alarm notifies. */
+  /** Topic the two functions' error alarms notify. */
   readonly alarmTopicArn: string;
 }
 
-/** The chat bot's function, its URL and its alarm. */
+/** The chat bot's two functions, the public one's URL, and their alarms. */
 export class ChatBot extends Construct {
-  /** The bot's function (bundled from `functions/handlers/chatbot.ts`). */
+  /** The public, read-only bot (bundled from `functions/handlers/chatbot.ts`). */
   public readonly function: BundledFunction;
+  /** The worker that writes, invoked only by {@link function} (bundled from `functions/handlers/chatbot-worker.ts`). */
+  public readonly worker: BundledFunction;
   /** The public HTTPS endpoint Slack and Teams post to; `functionUrl` is its address. */
   public readonly url: LambdaFunctionUrl;
-  /** Errors of the function. */
+  /** Errors of the public function. */
   public readonly errorAlarm: CloudwatchMetricAlarm;
+  /** Errors of the worker (a failed audit or re-drive). */
+  public readonly workerErrorAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: ChatBotProps) {
     super(scope, id);
     checkChatBotProps(props);
     const functionName = `${props.namePrefix}-chatbot`;
+    const workerName = `${functionName}-worker`;
     const tables = props.tables;
     const table = (name: keyof TrackingTables['tables']) => tables.tables[name].tableArn;
     const secretArns = [props.slackSigningSecretArn, props.teamsSecurityTokenSecretArn].filter(
       (arn): arn is string => arn !== undefined,
     );
-    const permissions: PolicyStatement[] = [
-      ...tables.policyStatements('read', [
-        'fileTransferStatus',
-        'customerFileIndex',
-        'fileTransferAuditLog',
-        'transferFailureQueue',
-        'transferNotificationLog',
-      ]),
-      // /transfer-retry: resolve the failure (and release the claim of the failed version), then audit.
-      { actions: ['dynamodb:UpdateItem'], resources: [table('transferFailureQueue'), table('fileTransferStatus')] },
-      { actions: ['dynamodb:PutItem'], resources: [table('fileTransferAuditLog')] },
-      { actions: ['states:StartExecution'], resources: [props.transferStateMachineArn] },
-      { actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
-      ...(props.secretsKmsKeyArn === undefined
-        ? []
-        : [{ actions: ['kms:Decrypt'], resources: [props.secretsKmsKeyArn] }]),
-    ];
-    if (tables.kmsKeyArn !== undefined) {
-      permissions.push({ actions: ['kms:GenerateDataKey'], resources: [tables.kmsKeyArn] });
-    }
+
+    this.worker = new BundledFunction(this, 'worker', {
+      functionName: workerName,
+      entry: 'handlers/chatbot-worker.ts',
+      logRetentionDays: props.logRetentionDays,
+      environment: {
+        ...tables.environment,
+        TRANSFER_STATE_MACHINE_ARN: props.transferStateMachineArn,
+      },
+      permissions: [
+        // The failure to resolve, and the notification log the 7-day summary scans.
+        ...tables.policyStatements('read', ['transferFailureQueue', 'transferNotificationLog']),
+        // /transfer-retry: resolve the failure (and release the claim of the failed version), then audit.
+        { actions: ['dynamodb:UpdateItem'], resources: [table('transferFailureQueue'), table('fileTransferStatus')] },
+        { actions: ['dynamodb:PutItem'], resources: [table('fileTransferAuditLog')] },
+        { actions: ['states:StartExecution'], resources: [props.transferStateMachineArn] },
+        ...(tables.kmsKeyArn === undefined
+          ? []
+          : [{ actions: ['kms:GenerateDataKey'], resources: [tables.kmsKeyArn] }]),
+      ],
+      memorySize: 256,
+      // A scan of seven days of notifications, a StartExecution and a POST: more than Slack's 3 s, not minutes.
+      timeoutSeconds: 30,
+    });
 
     this.function = new BundledFunction(this, 'function', {
       functionName,
@@ -110,23 +121,28 @@ export class ChatBot extends Construct {
         ...(props.teamsSecurityTokenSecretArn === undefined
           ? {}
           : { TEAMS_SECURITY_TOKEN_SECRET_ARN: props.teamsSecurityTokenSecretArn }),
-        TRANSFER_STATE_MACHINE_ARN: props.transferStateMachineArn,
+        CHATBOT_WORKER_FUNCTION_NAME: this.worker.function.functionName,
         RETRY_ALLOWED_USER_IDS: (props.retryAllowedUserIds ?? []).join(','),
         RETRY_ALLOWED_CHANNEL_IDS: (props.retryAllowedChannelIds ?? []).join(','),
       },
-      permissions,
+      permissions: [
+        ...tables.policyStatements('read', [
+          'fileTransferStatus',
+          'customerFileIndex',
+          'fileTransferAuditLog',
+          'transferFailureQueue',
+          'transferNotificationLog',
+        ]),
+        { actions: ['secretsmanager:GetSecretValue'], resources: secretArns },
+        ...(props.secretsKmsKeyArn === undefined
+          ? []
+          : [{ actions: ['kms:Decrypt'], resources: [props.secretsKmsKeyArn] }]),
+        // Every write and every slow answer is a job for the worker; the bot invokes nothing else.
+        { actions: ['lambda:InvokeFunction'], resources: [this.worker.function.arn] },
+      ],
       memorySize: 256,
-      // Slack's deadline is 3 s; the deferred half (a scan, a StartExecution, a POST) needs more than that, not minutes.
+      // Slack's deadline is 3 s; a Teams re-drive waits for the worker, which may take longer.
       timeoutSeconds: 30,
-    });
-    // A second inline policy: the role's first one is made before the function exists, so it cannot name its ARN.
-    new IamRolePolicy(this, 'self-invoke', {
-      name: 'self-invoke',
-      role: this.function.role.name,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.function.function.arn] }],
-      }),
     });
 
     this.url = new LambdaFunctionUrl(this, 'url', {
@@ -141,22 +157,42 @@ export class ChatBot extends Construct {
       functionUrlAuthType: 'NONE',
     });
 
-    this.errorAlarm = new CloudwatchMetricAlarm(this, 'errors-alarm', {
-      alarmName: `${functionName}-errors`,
-      alarmDescription: 'The chat bot function failed: see its log group',
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: this.function.function.functionName },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      comparisonOperator: 'GreaterThanThreshold',
-      threshold: 0,
-      treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
-    });
+    this.errorAlarm = errorAlarm(this, 'errors-alarm', functionName, this.function, 'The chat bot function', props);
+    this.workerErrorAlarm = errorAlarm(
+      this,
+      'worker-errors-alarm',
+      workerName,
+      this.worker,
+      'The chat bot worker (a retry audit or re-drive)',
+      props,
+    );
   }
+}
+
+/** An alarm on any error of `fn`, named after it (`name`, its function name, known before synth). */
+function errorAlarm(
+  scope: Construct,
+  id: string,
+  name: string,
+  fn: BundledFunction,
+  what: string,
+  { alarmTopicArn }: Pick<ChatBotProps, 'alarmTopicArn'>,
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    alarmName: `${name}-errors`,
+    alarmDescription: `${what} failed: see its log group`,
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: { FunctionName: fn.function.functionName },
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    comparisonOperator: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+    alarmActions: [alarmTopicArn],
+    okActions: [alarmTopicArn],
+  });
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;

@@ -6,14 +6,18 @@
  * The runtime makes up its own Slack signing secret and Teams token at start
  * and writes them, with the URL, into `endpoints.json` (mode 0600): a local
  * client signs its requests with them. Re-drives run through the runtime's
- * own re-drive (`fileflow redrive --local`); deferred answers are worked out
- * in the background and posted to the request's `response_url`.
+ * own re-drive (`fileflow redrive --local`). The bot's worker runs in the same
+ * process: deferred answers are worked out in the background and posted to the
+ * request's `response_url`; a job that posts nothing (the audit record of a
+ * refused retry) is short and is awaited, so the trail holds it by the time
+ * the answer is back.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChatBot, type BotLogEntry, type DeferredJob } from '../../functions/core/chatbot/bot';
+import { ChatBot, type BotLogEntry } from '../../functions/core/chatbot/bot';
 import type { RetryAllowList } from '../../functions/core/chatbot/retry';
+import { ChatBotWorker, type DeferredJob } from '../../functions/core/chatbot/worker';
 import type { LocalChatBotEndpoint } from './endpoints-file';
 import { redriveLocally } from './local-redrive';
 import type { LocalRuntimeContext } from './local-runtime';
@@ -59,24 +63,38 @@ async function startChatBotServer(
   const teamsSecurityToken = randomBytes(32).toString('base64');
   const pending = new Set<Promise<void>>();
   const log = options.log ?? logErrors;
-  const bot: ChatBot = new ChatBot({
+  const tableNames = { transferNotificationLog: context.endpoints.dynamodb.tables.transferNotificationLog! };
+  const worker = new ChatBotWorker({
     repository: context.repository,
     dynamo: context.dynamo,
-    tableNames: { transferNotificationLog: context.endpoints.dynamodb.tables.transferNotificationLog! },
-    slackSigningSecret: () => Promise.resolve(slackSigningSecret),
-    teamsSecurityToken: () => Promise.resolve(teamsSecurityToken),
-    retryAllowList: options.retryAllowList ?? allowListFromEnvironment(),
+    tableNames,
     startRedrive: async (failure) => {
       const result = await redriveLocally(context.endpoints, failure);
       return { executionId: 'local execution', status: result.status, error: result.error };
     },
-    // Locally the work continues in this process after the answer, as the async self-invoke does on AWS.
-    defer: (job: DeferredJob) => {
-      const work = bot.runDeferred(job).catch((error: unknown) => log({ event: 'error', error: String(error) }));
+    log,
+  });
+  const bot = new ChatBot({
+    repository: context.repository,
+    dynamo: context.dynamo,
+    tableNames,
+    slackSigningSecret: () => Promise.resolve(slackSigningSecret),
+    teamsSecurityToken: () => Promise.resolve(teamsSecurityToken),
+    retryAllowList: options.retryAllowList ?? allowListFromEnvironment(),
+    // Locally the work continues in this process after the answer, as the worker's async invocation does on AWS.
+    defer: async (job: DeferredJob) => {
+      if (job.responseUrl === undefined) {
+        await worker.run(job);
+        return;
+      }
+      const work = worker
+        .run(job)
+        .then(() => undefined)
+        .catch((error: unknown) => log({ event: 'error', error: String(error) }));
       pending.add(work);
       void work.finally(() => pending.delete(work));
-      return Promise.resolve();
     },
+    runNow: (job) => worker.run(job),
     log,
   });
 

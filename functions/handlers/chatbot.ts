@@ -1,27 +1,26 @@
 /**
- * The chat bot behind a Lambda function URL (auth NONE: Slack and Teams cannot
- * sign AWS requests; every request is verified by its platform signature in
- * the core before anything is read). The same function runs the deferred half
- * of slow commands, invoked asynchronously by itself.
+ * The public half of the chat bot, behind a Lambda function URL (auth NONE:
+ * Slack and Teams cannot sign AWS requests; every request is verified by its
+ * platform signature in the core before anything is read). It only reads and
+ * decides; every write and every slow answer is a job for the worker function
+ * (`chatbot-worker.ts`), invoked asynchronously (or, for a Teams re-drive,
+ * waited for).
  *
  * Env: the six tracking table variables; `SLACK_SIGNING_SECRET_ARN`;
- * optional `TEAMS_SECURITY_TOKEN_SECRET_ARN`; `TRANSFER_STATE_MACHINE_ARN`;
+ * optional `TEAMS_SECURITY_TOKEN_SECRET_ARN`; `CHATBOT_WORKER_FUNCTION_NAME`;
  * `RETRY_ALLOWED_USER_IDS`, `RETRY_ALLOWED_CHANNEL_IDS` (comma-separated).
- * IAM: read on the tracking tables, UpdateItem on the failure queue and the
- * status table (resolving a failure releases its claim), PutItem on the audit
- * log, StartExecution on the transfer state machine, GetSecretValue on the two
- * secrets, InvokeFunction on itself.
+ * IAM: read on the tracking tables, GetSecretValue on the two secrets,
+ * InvokeFunction on the worker — no write, no StartExecution.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvocationType, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ChatBot, isDeferredJob, type BotHttpResponse, type DeferredJob } from '../core/chatbot/bot';
+import { ChatBot, type BotHttpResponse } from '../core/chatbot/bot';
 import type { RetryAllowList } from '../core/chatbot/retry';
-import { redriveOnAws } from '../core/pipeline/redrive';
+import type { DeferredJob } from '../core/chatbot/worker';
 import { TrackingRepository } from '../core/tracking/repository';
 import { tableNamesFromEnvironment } from '../core/tracking/tables';
 
@@ -37,10 +36,21 @@ const FunctionUrlRequest = z.looseObject({
 const Environment = z.object({
   SLACK_SIGNING_SECRET_ARN: z.string().min(1),
   TEAMS_SECURITY_TOKEN_SECRET_ARN: z.string().min(1).optional(),
-  TRANSFER_STATE_MACHINE_ARN: z.string().min(1),
+  CHATBOT_WORKER_FUNCTION_NAME: z.string().min(1),
   RETRY_ALLOWED_USER_IDS: z.string().default(''),
   RETRY_ALLOWED_CHANNEL_IDS: z.string().default(''),
-  AWS_LAMBDA_FUNCTION_NAME: z.string().min(1),
+});
+
+/** The worker's answer to a job it was waited for on. */
+const WorkerReply = z.object({
+  title: z.string(),
+  sections: z.array(
+    z.object({
+      text: z.string().optional(),
+      fields: z.array(z.object({ label: z.string(), value: z.string() })).optional(),
+    }),
+  ),
+  note: z.string().optional(),
 });
 
 /** The AWS clients the handler uses; tests pass their own. */
@@ -48,16 +58,13 @@ export interface ChatBotHandlerClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly secretsManager: SecretsManagerClient;
   readonly lambda: LambdaClient;
-  readonly sfn: SFNClient;
-  /** @default `fetch` POST */
-  readonly postResponse?: ConstructorParameters<typeof ChatBot>[0]['postResponse'];
 }
 
 /** Builds the entry point on `clients` and `env`; secrets are read once per container, on first use. */
 export function createChatBotHandler(
   clients: ChatBotHandlerClients,
   env: NodeJS.ProcessEnv,
-): (event: unknown) => Promise<BotHttpResponse | void> {
+): (event: unknown) => Promise<BotHttpResponse> {
   const config = Environment.parse(env);
   const logger = new Logger({ serviceName: 'fileflow-chatbot' });
   const tableNames = tableNamesFromEnvironment(env);
@@ -71,40 +78,31 @@ export function createChatBotHandler(
     slackSigningSecret: () => secret(config.SLACK_SIGNING_SECRET_ARN),
     teamsSecurityToken: teamsArn === undefined ? undefined : () => secret(teamsArn),
     retryAllowList: allowList(config.RETRY_ALLOWED_USER_IDS, config.RETRY_ALLOWED_CHANNEL_IDS),
-    // The same re-drive as `fileflow redrive`: a pulled file goes back to the poller.
-    startRedrive: async (failure) => {
-      const redrive = await redriveOnAws(repository, failure, async (input) => {
-        const started = await clients.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn: config.TRANSFER_STATE_MACHINE_ARN,
-            input: JSON.stringify(input),
-          }),
-        );
-        return started.executionArn ?? 'unknown';
-      });
-      return redrive.kind === 'started'
-        ? { executionId: redrive.executionArn, status: 'STARTED' }
-        : { executionId: 'the pull poller\u2019s next poll', status: 'REQUEUED' };
+    // The answer goes back now; the rest runs in an asynchronous invocation of the worker.
+    defer: async (job) => {
+      await invokeWorker(job, 'Event');
     },
-    // The answer goes back now; the rest runs in a second, asynchronous invocation of this function.
-    defer: async (job: DeferredJob) => {
-      await clients.lambda.send(
-        new InvokeCommand({
-          FunctionName: config.AWS_LAMBDA_FUNCTION_NAME,
-          InvocationType: 'Event',
-          Payload: Buffer.from(JSON.stringify(job)),
-        }),
-      );
-    },
-    postResponse: clients.postResponse,
+    runNow: async (job) =>
+      WorkerReply.nullable().parse(JSON.parse(await invokeWorker(job, 'RequestResponse'))) ?? undefined,
     log: (entry) =>
       entry.event === 'error' ? logger.error(entry.event, { ...entry }) : logger.info(entry.event, { ...entry }),
   });
 
+  /** Invokes the worker with `job`; returns the worker's result payload (JSON), empty for `Event`. */
+  async function invokeWorker(job: DeferredJob, invocationType: InvocationType): Promise<string> {
+    const result = await clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: config.CHATBOT_WORKER_FUNCTION_NAME,
+        InvocationType: invocationType,
+        Payload: Buffer.from(JSON.stringify(job)),
+      }),
+    );
+    const payload = Buffer.from(result.Payload ?? new Uint8Array()).toString('utf8');
+    if (result.FunctionError !== undefined) throw new Error(`the chat bot worker failed: ${payload}`);
+    return payload;
+  }
+
   return async (event) => {
-    // Only this function's role may invoke it directly; a function URL request arrives wrapped in its
-    // envelope (rawPath, headers, body), so no body, signed or not, can pass for a deferred job.
-    if (isDeferredJob(event)) return bot.runDeferred(event);
     const request = FunctionUrlRequest.parse(event);
     const body = request.body ?? '';
     return bot.handle({
@@ -146,8 +144,8 @@ function allowList(userIds: string, channelIds: string): RetryAllowList {
 export const handler = createLazyHandler();
 
 /** Builds the AWS clients and the bot on the first invocation, so importing this module has no side effects. */
-function createLazyHandler(): (event: unknown) => Promise<BotHttpResponse | void> {
-  let built: ((event: unknown) => Promise<BotHttpResponse | void>) | undefined;
+function createLazyHandler(): (event: unknown) => Promise<BotHttpResponse> {
+  let built: ((event: unknown) => Promise<BotHttpResponse>) | undefined;
   return (event) => {
     built ??= createChatBotHandler(
       {
@@ -156,7 +154,6 @@ function createLazyHandler(): (event: unknown) => Promise<BotHttpResponse | void
         }),
         secretsManager: new SecretsManagerClient({}),
         lambda: new LambdaClient({}),
-        sfn: new SFNClient({}),
       },
       process.env,
     );

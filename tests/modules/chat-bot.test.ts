@@ -47,29 +47,54 @@ function tableArn(synth: SynthesizedStack, name: string): string {
 
 const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete))$/;
 
+/** The synthesized function named `name`. */
+function functionNamed(synth: SynthesizedStack, name: string): Record<string, unknown> & { id: string } {
+  const found = Object.entries(resourcesOf(synth, 'aws_lambda_function')).find(([, f]) => f.function_name === name);
+  if (!found) throw new Error(`no function ${name}`);
+  return { ...found[1], id: found[0] };
+}
+
+const variablesOf = (fn: Record<string, unknown>) =>
+  (fn.environment as { variables: Record<string, string> }).variables;
+
 describe('ChatBot', () => {
   describe('GIVEN a bot with only the required props', () => {
     const { stack, synth } = botStack(BASE);
     const statements = roleStatements(synth, 'ff-dev-chatbot');
+    const workerStatements = roleStatements(synth, 'ff-dev-chatbot-worker');
     const arn = (suffix: string) => tableArn(synth, `ff-dev-${suffix}`);
+    const workerArn = `\${aws_lambda_function.${functionNamed(synth, 'ff-dev-chatbot-worker').id}.arn}`;
 
-    it('THEN one function is bundled from the chat-bot handler, told its tables, secret, state machine and an empty allow-list', () => {
-      const fn = onlyResource(synth, 'aws_lambda_function');
-      expect(fn).to.include({ function_name: 'ff-dev-chatbot', handler: 'index.handler', timeout: 30 });
-      const variables = (fn.environment as { variables: Record<string, string> }).variables;
+    it('THEN the public bot is bundled from the chat-bot handler, told its tables, secret, worker and an empty allow-list', () => {
+      const fn = functionNamed(synth, 'ff-dev-chatbot');
+      expect(fn).to.include({ handler: 'index.handler', timeout: 30 });
+      const variables = variablesOf(fn);
       expect(variables).to.include({
         SLACK_SIGNING_SECRET_ARN: SLACK_SECRET,
-        TRANSFER_STATE_MACHINE_ARN: STATE_MACHINE,
+        CHATBOT_WORKER_FUNCTION_NAME: `\${aws_lambda_function.${functionNamed(synth, 'ff-dev-chatbot-worker').id}.function_name}`,
         RETRY_ALLOWED_USER_IDS: '',
         RETRY_ALLOWED_CHANNEL_IDS: '',
       });
       expect(variables).to.have.property('FILE_TRANSFER_AUDIT_LOG_TABLE');
       expect(variables).to.not.have.property('TEAMS_SECURITY_TOKEN_SECRET_ARN');
+      expect(variables).to.not.have.property('TRANSFER_STATE_MACHINE_ARN');
     });
 
-    it('THEN the function URL takes unauthenticated requests (the handler verifies the Slack signature) and only URL invocation is public', () => {
+    it('THEN the worker is bundled from its own handler and told its tables and the state machine, and nothing about secrets', () => {
+      const worker = functionNamed(synth, 'ff-dev-chatbot-worker');
+      expect(worker).to.include({ handler: 'index.handler', timeout: 30 });
+      const variables = variablesOf(worker);
+      expect(variables).to.include({ TRANSFER_STATE_MACHINE_ARN: STATE_MACHINE });
+      expect(variables).to.have.property('FILE_TRANSFER_AUDIT_LOG_TABLE');
+      expect(Object.keys(variables).filter((name) => /SECRET|ALLOWED/.test(name))).to.deep.equal([]);
+    });
+
+    it('THEN only the public bot has a URL; it takes unauthenticated requests (the handler verifies the Slack signature) and only URL invocation is public', () => {
       const url = onlyResource(synth, 'aws_lambda_function_url');
       expect(url).to.include({ authorization_type: 'NONE' });
+      expect(url.function_name).to.equal(
+        `\${aws_lambda_function.${functionNamed(synth, 'ff-dev-chatbot').id}.function_name}`,
+      );
       const permission = onlyResource(synth, 'aws_lambda_permission');
       expect(permission).to.include({
         action: 'lambda:InvokeFunctionUrl',
@@ -78,7 +103,7 @@ describe('ChatBot', () => {
       });
     });
 
-    it('THEN the role reads exactly the five tracking tables the commands read, and their indexes', () => {
+    it('THEN the public role reads exactly the five tracking tables the commands read, and their indexes', () => {
       const read = statements.find((s) => s.Action.includes('dynamodb:Query'))!;
       expect(read.Action).to.not.satisfy((actions: string[]) => actions.some((a) => WRITES.test(a)));
       expect(read.Resource).to.have.members([
@@ -92,8 +117,22 @@ describe('ChatBot', () => {
       ]);
     });
 
-    it('THEN the only writes are the retry: UpdateItem on the failure queue and status table, PutItem on the audit log', () => {
-      const writes = statements.filter((s) => s.Action.some((a) => WRITES.test(a)));
+    it('THEN the public role writes nothing, starts nothing, and invokes only the worker', () => {
+      const actions = statements.flatMap((s) => s.Action);
+      expect(actions.filter((a) => WRITES.test(a))).to.deep.equal([]);
+      expect(actions.filter((a) => a.startsWith('states:'))).to.deep.equal([]);
+      expect(statements.filter((s) => s.Action.some((a) => a.startsWith('lambda:')))).to.deep.equal([
+        { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [workerArn] },
+      ]);
+      expect(statements).to.deep.include({
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [SLACK_SECRET],
+      });
+    });
+
+    it('THEN the worker holds exactly the retry writes: UpdateItem on the failure queue and status table, PutItem on the audit log, StartExecution on the transfer machine', () => {
+      const writes = workerStatements.filter((s) => s.Action.some((a) => WRITES.test(a) || a.startsWith('states:')));
       expect(writes).to.deep.equal([
         {
           Effect: 'Allow',
@@ -101,45 +140,47 @@ describe('ChatBot', () => {
           Resource: [arn('transfer-failure-queue'), arn('file-transfer-status')],
         },
         { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [arn('file-transfer-audit-log')] },
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [STATE_MACHINE] },
       ]);
       const written = writes.flatMap((s) => s.Resource);
       for (const readOnly of ['customer-file-index', 'transfer-notification-log', 'workflow-definition']) {
         expect(written).to.not.include(arn(readOnly));
       }
+      const read = workerStatements.find((s) => s.Action.includes('dynamodb:Query'))!;
+      expect(read.Resource).to.have.members([
+        arn('transfer-failure-queue'),
+        `${arn('transfer-failure-queue')}/index/*`,
+        arn('transfer-notification-log'),
+      ]);
     });
 
-    it('THEN it may start executions of exactly the transfer machine, read exactly the signing secret and invoke only itself', () => {
-      expect(statements).to.deep.include({
-        Effect: 'Allow',
-        Action: ['states:StartExecution'],
-        Resource: [STATE_MACHINE],
-      });
-      expect(statements).to.deep.include({
-        Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue'],
-        Resource: [SLACK_SECRET],
-      });
-      const fnId = Object.keys(resourcesOf(synth, 'aws_lambda_function'))[0];
-      expect(statements).to.deep.include({
-        Effect: 'Allow',
-        Action: ['lambda:InvokeFunction'],
-        Resource: [`\${aws_lambda_function.${fnId}.arn}`],
-      });
-      const actions = statements.flatMap((s) => s.Action);
-      expect(actions.filter((a) => a.startsWith('states:'))).to.deep.equal(['states:StartExecution']);
+    it('THEN the worker reads no secret and invokes nothing', () => {
+      const actions = workerStatements.flatMap((s) => s.Action);
+      expect(actions.filter((a) => a.startsWith('secretsmanager:') || a.startsWith('lambda:'))).to.deep.equal([]);
     });
 
-    it('THEN no resource is "*" except X-Ray, which has no resource-level permissions', () => {
-      const starred = statements.filter((s) => s.Resource.includes('*'));
-      expect(starred.flatMap((s) => s.Action)).to.have.members(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    it('THEN no resource of either role is "*" except X-Ray, which has no resource-level permissions', () => {
+      for (const role of [statements, workerStatements]) {
+        const starred = role.filter((s) => s.Resource.includes('*'));
+        expect(starred.flatMap((s) => s.Action)).to.have.members(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+      }
     });
 
-    it('THEN its log group keeps logs for the retention and an alarm reports its errors', () => {
-      const group = onlyResource(synth, 'aws_cloudwatch_log_group');
-      expect(group).to.include({ name: '/aws/lambda/ff-dev-chatbot', retention_in_days: 30 });
-      const alarm = onlyResource(synth, 'aws_cloudwatch_metric_alarm');
-      expect(alarm).to.include({ alarm_name: 'ff-dev-chatbot-errors', metric_name: 'Errors', namespace: 'AWS/Lambda' });
-      expect(alarm.alarm_actions).to.deep.equal([ALARM_TOPIC]);
+    it('THEN both log groups keep logs for the retention and an alarm reports the errors of each function', () => {
+      const groups = Object.values(resourcesOf(synth, 'aws_cloudwatch_log_group'));
+      expect(groups.map((g) => [g.name, g.retention_in_days])).to.have.deep.members([
+        ['/aws/lambda/ff-dev-chatbot', 30],
+        ['/aws/lambda/ff-dev-chatbot-worker', 30],
+      ]);
+      const alarms = Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm'));
+      expect(alarms.map((a) => a.alarm_name)).to.have.members([
+        'ff-dev-chatbot-errors',
+        'ff-dev-chatbot-worker-errors',
+      ]);
+      for (const alarm of alarms) {
+        expect(alarm).to.include({ metric_name: 'Errors', namespace: 'AWS/Lambda' });
+        expect(alarm.alarm_actions).to.deep.equal([ALARM_TOPIC]);
+      }
     });
 
     it('THEN the policy pack finds nothing, with no suppression', () => {
@@ -155,10 +196,8 @@ describe('ChatBot', () => {
       retryAllowedChannelIds: ['C0INCIDENTS'],
     });
 
-    it('THEN the function is told both and may read exactly the two secrets', () => {
-      const variables = (
-        onlyResource(synth, 'aws_lambda_function').environment as { variables: Record<string, string> }
-      ).variables;
+    it('THEN the public bot is told both and may read exactly the two secrets', () => {
+      const variables = variablesOf(functionNamed(synth, 'ff-dev-chatbot'));
       expect(variables).to.include({
         TEAMS_SECURITY_TOKEN_SECRET_ARN: TEAMS_SECRET,
         RETRY_ALLOWED_USER_IDS: 'U0OPS1,U0OPS2',
@@ -173,10 +212,21 @@ describe('ChatBot', () => {
   });
 
   describe('GIVEN two bots in one stack', () => {
-    it('THEN each has its own function, URL and role, named by its prefix', () => {
+    it('THEN each has its own functions, URL and roles, named by its prefix', () => {
       const { synth, stack } = botStack(BASE, { ...BASE, namePrefix: 'ff-test' });
       const names = Object.values(resourcesOf(synth, 'aws_lambda_function')).map((f) => f.function_name);
-      expect(names).to.have.members(['ff-dev-chatbot', 'ff-test-chatbot']);
+      expect(names).to.have.members([
+        'ff-dev-chatbot',
+        'ff-dev-chatbot-worker',
+        'ff-test-chatbot',
+        'ff-test-chatbot-worker',
+      ]);
+      const testWorker = functionNamed(synth, 'ff-test-chatbot-worker').id;
+      expect(roleStatements(synth, 'ff-test-chatbot')).to.deep.include({
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [`\${aws_lambda_function.${testWorker}.arn}`],
+      });
       expect(Object.keys(resourcesOf(synth, 'aws_lambda_function_url'))).to.have.length(2);
       expect(findViolations(stack)).to.deep.equal([]);
     });

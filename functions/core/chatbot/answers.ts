@@ -7,7 +7,7 @@ import { formatFileId, parseFileId, type FileRef } from '../tracking/keys';
 import type { NotificationRecord } from '../tracking/records';
 import type { TrackingRepository } from '../tracking/repository';
 import type { TrackingTableNames } from '../tracking/tables';
-import { ALERT_SUMMARY_WINDOWS, type AlertSummaryWindow } from './commands';
+import { ALERT_SUMMARY_WINDOWS, type AlertSummaryWindow, type ReadCommand } from './commands';
 import { scanNotifications } from './notification-scan';
 import type { Reply, ReplyField, ReplySection } from './replies';
 
@@ -17,6 +17,20 @@ export interface ReadDeps {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableNames: Pick<TrackingTableNames, 'transferNotificationLog'>;
   readonly clock: () => Date;
+}
+
+/** The answer to a read command. */
+export function readReply(deps: ReadDeps, command: ReadCommand): Promise<Reply> {
+  switch (command.kind) {
+    case 'status':
+      return statusReply(deps, command.fileName);
+    case 'notifications':
+      return customerNotificationsReply(deps, command.customerId);
+    case 'failed-notifications':
+      return failedNotificationsReply(deps);
+    case 'alert-summary':
+      return alertSummaryReply(deps, command.window);
+  }
 }
 
 /** Files shown by `/transfer-status` when several customers sent one name. */
@@ -46,7 +60,7 @@ export async function filesNamed(repository: TrackingRepository, name: string): 
 }
 
 /** `/transfer-status <file>`: the latest state and latest notification of each file of that name. */
-export async function statusReply(deps: ReadDeps, fileName: string): Promise<Reply> {
+async function statusReply(deps: ReadDeps, fileName: string): Promise<Reply> {
   const files = await filesNamed(deps.repository, fileName);
   if (files.length === 0) {
     return {
@@ -84,7 +98,7 @@ export async function statusReply(deps: ReadDeps, fileName: string): Promise<Rep
 }
 
 /** `/transfer-notifications <customer>`: the customer's most recent notifications, newest first. */
-export async function customerNotificationsReply(deps: ReadDeps, customerId: string): Promise<Reply> {
+async function customerNotificationsReply(deps: ReadDeps, customerId: string): Promise<Reply> {
   const entries = await deps.repository.filesForCustomer(customerId, undefined, MAX_CUSTOMER_FILES);
   const names = [...new Set(entries.map((entry) => entry.fileName))];
   const perFile = await Promise.all(
@@ -108,7 +122,7 @@ export async function customerNotificationsReply(deps: ReadDeps, customerId: str
 }
 
 /** `/transfer-failed-notifications`: the last five notifications that could not be delivered. */
-export async function failedNotificationsReply(deps: ReadDeps): Promise<Reply> {
+async function failedNotificationsReply(deps: ReadDeps): Promise<Reply> {
   const failed = await scanNotifications({
     client: deps.dynamo,
     tableNames: deps.tableNames,
@@ -129,7 +143,7 @@ export async function failedNotificationsReply(deps: ReadDeps): Promise<Reply> {
 }
 
 /** `/transfer-alert-summary [24h|7d]`: notifications in the window, by event and delivery status. */
-export async function alertSummaryReply(deps: ReadDeps, window: AlertSummaryWindow): Promise<Reply> {
+async function alertSummaryReply(deps: ReadDeps, window: AlertSummaryWindow): Promise<Reply> {
   const now = deps.clock();
   const since = new Date(now.getTime() - ALERT_SUMMARY_WINDOWS[window] * 3_600_000);
   const notifications = await scanNotifications({ client: deps.dynamo, tableNames: deps.tableNames, since });

@@ -11,32 +11,31 @@
  * that may take longer — the re-drive of `/transfer-retry` and the 7-day
  * `/transfer-alert-summary` — answer at once with an acknowledgement and post
  * the full answer to the command's `response_url` later, from a deferred job
- * (on AWS an asynchronous invocation of the same function; locally a
- * background task). Teams has no `response_url`, so it is answered in full.
+ * run by the bot's worker (`./worker.ts`; on AWS an asynchronous invocation of
+ * a second function; locally a background task). Teams has no `response_url`,
+ * so it is answered in full, the re-drive by waiting for the worker.
+ *
+ * The bot itself only reads: it may run with read-only rights. Every write —
+ * the audit record of a retry request, refused ones included, and the
+ * re-drive — is a job for the worker.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { InvalidKeyError, type FileRef } from '../tracking/keys';
+import { InvalidKeyError } from '../tracking/keys';
 import type { TrackingRepository } from '../tracking/repository';
 import type { TrackingTableNames } from '../tracking/tables';
-import {
-  alertSummaryReply,
-  customerNotificationsReply,
-  failedNotificationsReply,
-  statusReply,
-  type ReadDeps,
-} from './answers';
+import { readReply, type ReadDeps } from './answers';
 import {
   COMMAND_USAGE,
   CommandUsageError,
   parseSlackCommand,
   parseTeamsMessage,
-  type ChatActor,
   type ChatCommand,
   type ChatRequest,
 } from './commands';
-import { slackMessage, teamsMessage, type Reply, type SlackMessage } from './replies';
-import { decideRetry, redriveFile, type RetryAllowList, type StartRedrive } from './retry';
+import { errorReply, slackMessage, teamsMessage, type Reply } from './replies';
+import { decideRetry, type RetryAllowList } from './retry';
 import { ReplayGuard, SignatureError, verifySlackRequest, verifyTeamsRequest, type RequestHeaders } from './signature';
+import { describeError, type DeferredJob } from './worker';
 
 /** The path Slack posts slash commands to. */
 export const SLACK_COMMANDS_PATH = '/slack/commands';
@@ -56,21 +55,6 @@ export interface BotHttpResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-}
-
-/** Work that continues after Slack got its acknowledgement; plain JSON, so it can travel in a Lambda event. */
-export interface DeferredJob {
-  readonly kind: 'fileflow.chatbot.deferred';
-  readonly actor: ChatActor;
-  readonly text: string;
-  readonly responseUrl: string;
-  readonly work:
-    { readonly type: 'command'; readonly command: ChatCommand } | { readonly type: 'redrive'; readonly file: FileRef };
-}
-
-/** Whether a Lambda event is a {@link DeferredJob} (the self-invocation) rather than an HTTP request. */
-export function isDeferredJob(event: unknown): event is DeferredJob {
-  return (event as { kind?: unknown } | null)?.kind === 'fileflow.chatbot.deferred';
 }
 
 /** One line the bot logs per request; never a secret, never a body. */
@@ -93,11 +77,10 @@ export interface ChatBotOptions {
   /** The Teams outgoing webhook's security token (base64). @default Teams is not served */
   readonly teamsSecurityToken?: () => Promise<string>;
   readonly retryAllowList: RetryAllowList;
-  readonly startRedrive: StartRedrive;
-  /** Hands a job to run after the answer (AWS: async self-invoke; locally: background). */
+  /** Hands a job to the worker without waiting for it (AWS: asynchronous invocation; locally: background). */
   readonly defer: (job: DeferredJob) => Promise<void>;
-  /** Posts a message to a Slack `response_url`. @default `fetch` POST of the JSON */
-  readonly postResponse?: (url: string, message: SlackMessage) => Promise<void>;
+  /** Runs a job on the worker and waits for its answer (Teams, which has no `response_url`). */
+  readonly runNow: (job: DeferredJob) => Promise<Reply | undefined>;
   /** @default () => new Date() */
   readonly clock?: () => Date;
   /** @default a guard of this bot */
@@ -133,7 +116,7 @@ export class ChatBot {
     try {
       return await this.handleVerified(request);
     } catch (error) {
-      this.log({ event: 'error', path: request.path, error: describe(error) });
+      this.log({ event: 'error', path: request.path, error: describeError(error) });
       return text(500, 'the bot could not answer; see its log');
     }
   }
@@ -180,81 +163,61 @@ export class ChatBot {
     return json(render(await this.answer(chat)));
   }
 
-  /** Runs a deferred job and posts its answer to the Slack `response_url`. */
-  async runDeferred(job: DeferredJob): Promise<void> {
-    let reply: Reply;
-    try {
-      reply =
-        job.work.type === 'redrive'
-          ? await redriveFile(this.retryDeps(), job.actor, job.work.file, job.text)
-          : await this.read(job.work.command);
-    } catch (error) {
-      this.log({ event: 'error', command: job.text, userId: job.actor.userId, error: describe(error) });
-      reply = errorReply(error);
-    }
-    await (this.options.postResponse ?? postJson)(job.responseUrl, { ...slackMessage(reply), replace_original: false });
-    this.log({ event: 'deferred-done', command: job.text, userId: job.actor.userId });
-  }
-
   private async answer(chat: ChatRequest): Promise<Reply> {
     const { command, actor } = chat;
     const logged = { command: chat.text, userId: actor.userId };
     try {
       if (command.kind === 'retry') {
-        const decision = await decideRetry(this.retryDeps(), actor, command.fileName, chat.text);
+        const decision = await decideRetry(
+          { repository: this.options.repository, allowList: this.options.retryAllowList },
+          actor,
+          command.fileName,
+        );
         if (decision.outcome === 'answered') {
+          // Refused or nothing to re-drive: the worker writes the audit record; nothing is posted later.
+          if (decision.audit !== undefined) {
+            await this.defer(chat, { type: 'retry', audit: decision.audit, redrive: false }, { answerLater: false });
+          }
           this.log({ event: 'answered', ...logged });
           return decision.reply;
         }
-        if (chat.responseUrl === undefined) return await redriveFile(this.retryDeps(), actor, decision.file, chat.text);
-        await this.defer(chat, { type: 'redrive', file: decision.file });
+        const work = { type: 'retry', audit: decision.audit, redrive: true } as const;
+        if (chat.responseUrl === undefined) {
+          const reply = await this.options.runNow(this.job(chat, work, { answerLater: false }));
+          if (reply === undefined) throw new Error('the worker gave no answer to a re-drive');
+          this.log({ event: 'answered', ...logged });
+          return reply;
+        }
+        await this.defer(chat, work, { answerLater: true });
         return decision.reply;
       }
       if (isSlowCommand(command) && chat.responseUrl !== undefined) {
-        await this.defer(chat, { type: 'command', command });
+        await this.defer(chat, { type: 'command', command }, { answerLater: true });
         return { title: 'Working on it', sections: [{ text: `${chat.text}: the answer follows here shortly.` }] };
       }
-      const reply = await this.read(command);
+      const reply = await readReply(this.readDeps, command);
       this.log({ event: 'answered', ...logged });
       return reply;
     } catch (error) {
       if (error instanceof InvalidKeyError) return usageReply(error.message);
-      this.log({ event: 'error', ...logged, error: describe(error) });
+      this.log({ event: 'error', ...logged, error: describeError(error) });
       return errorReply(error);
     }
   }
 
-  private async defer(chat: ChatRequest, work: DeferredJob['work']): Promise<void> {
-    await this.options.defer({
-      kind: 'fileflow.chatbot.deferred',
-      actor: chat.actor,
-      text: chat.text,
-      responseUrl: chat.responseUrl!,
-      work,
-    });
+  private async defer(chat: ChatRequest, work: DeferredJob['work'], how: { answerLater: boolean }): Promise<void> {
+    await this.options.defer(this.job(chat, work, how));
     this.log({ event: 'deferred', command: chat.text, userId: chat.actor.userId });
   }
 
-  private read(command: ChatCommand): Promise<Reply> {
-    switch (command.kind) {
-      case 'status':
-        return statusReply(this.readDeps, command.fileName);
-      case 'notifications':
-        return customerNotificationsReply(this.readDeps, command.customerId);
-      case 'failed-notifications':
-        return failedNotificationsReply(this.readDeps);
-      case 'alert-summary':
-        return alertSummaryReply(this.readDeps, command.window);
-      case 'retry':
-        throw new Error('a retry is never a read');
-    }
-  }
-
-  private retryDeps() {
+  /** The job for the worker; with the `response_url` only when the worker is to post the answer there. */
+  private job(chat: ChatRequest, work: DeferredJob['work'], how: { answerLater: boolean }): DeferredJob {
     return {
-      repository: this.options.repository,
-      allowList: this.options.retryAllowList,
-      startRedrive: this.options.startRedrive,
+      kind: 'fileflow.chatbot.deferred',
+      actor: chat.actor,
+      text: chat.text,
+      ...(how.answerLater && chat.responseUrl !== undefined ? { responseUrl: chat.responseUrl } : {}),
+      work,
     };
   }
 
@@ -267,31 +230,10 @@ function usageReply(message: string): Reply {
   return { title: 'How to ask', sections: [{ text: message }], note: COMMAND_USAGE.join('  ·  ') };
 }
 
-function errorReply(error: unknown): Reply {
-  return {
-    title: 'Something went wrong',
-    sections: [{ text: `The bot could not answer (${(error as Error)?.name ?? 'Error'}); the bot's log has details.` }],
-  };
-}
-
 function json(body: unknown): BotHttpResponse {
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 function text(statusCode: number, body: string): BotHttpResponse {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
-}
-
-async function postJson(url: string, message: SlackMessage): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(message),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

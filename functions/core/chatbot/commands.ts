@@ -19,6 +19,9 @@ export type ChatCommand =
   | { readonly kind: 'retry'; readonly fileName: string }
   | { readonly kind: 'alert-summary'; readonly window: AlertSummaryWindow };
 
+/** A command that only reads: every one but the retry. */
+export type ReadCommand = Exclude<ChatCommand, { readonly kind: 'retry' }>;
+
 /** Who asked, as the platform identifies them. */
 export interface ChatActor {
   readonly platform: 'slack' | 'teams';

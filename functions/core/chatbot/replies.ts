@@ -94,3 +94,11 @@ export function teamsMessage(reply: Reply): Record<string, unknown> {
 function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** The answer when a command failed: the error's name only; the details go to the log. */
+export function errorReply(error: unknown): Reply {
+  return {
+    title: 'Something went wrong',
+    sections: [{ text: `The bot could not answer (${(error as Error)?.name ?? 'Error'}); the bot's log has details.` }],
+  };
+}

@@ -7,6 +7,8 @@
  *
  * Only people or channels on the allow-list may retry, and every use that
  * names a known file is written to that file's audit trail — refused ones too.
+ * Deciding only reads; the audit and the re-drive are the writes, kept apart
+ * so that on AWS only the bot's worker function holds write rights.
  * A failure already resolved is never re-driven again by the bot, so a
  * repeated (or replayed) request starts nothing.
  */
@@ -41,38 +43,49 @@ export interface RedriveStart {
 /** Starts the re-drive execution of a failure already resolved as `REDRIVEN`. */
 export type StartRedrive = (failure: FailureRecord) => Promise<RedriveStart>;
 
-/** What the retry needs. */
-export interface RetryDeps {
+/** What deciding on a retry reads: the tables, never a write, so it may run with read-only rights. */
+export interface RetryDecisionDeps {
   readonly repository: TrackingRepository;
   readonly allowList: RetryAllowList;
+}
+
+/** What the re-drive writes: the failure, the claim, the audit trail, and the new execution. */
+export interface RedriveDeps {
+  readonly repository: TrackingRepository;
   readonly startRedrive: StartRedrive;
 }
 
-/** The first, fast half of a retry: either an answer, or a file whose re-drive should go ahead. */
-export type RetryDecision =
-  | { readonly outcome: 'answered'; readonly reply: Reply }
-  | { readonly outcome: 'accepted'; readonly file: FileRef; readonly reply: Reply };
+/** The record a retry request leaves on the file's audit trail; written by whoever may write. */
+export interface RetryAudit {
+  readonly file: FileRef;
+  readonly eventType: 'RETRY_REFUSED' | 'RETRY_REQUESTED';
+  readonly message: string;
+}
 
 /**
- * Checks the allow-list, finds the file and its open failure, and audits the
- * request. Fast (a few single-item reads and one write), so it runs inside
- * the platform's answer deadline; {@link redriveFile} does the rest.
+ * The first, fast half of a retry: either an answer, or a file whose re-drive should go ahead.
+ * Either way, when the request names one known file, the audit record to write for it.
  */
-export async function decideRetry(
-  deps: RetryDeps,
-  actor: ChatActor,
-  fileName: string,
-  text: string,
-): Promise<RetryDecision> {
+export type RetryDecision =
+  | { readonly outcome: 'answered'; readonly reply: Reply; readonly audit?: RetryAudit }
+  | { readonly outcome: 'accepted'; readonly file: FileRef; readonly reply: Reply; readonly audit: RetryAudit };
+
+/**
+ * Checks the allow-list and finds the file and its open failure. Reads only (a
+ * few single items), so it runs inside the platform's answer deadline with the
+ * rights of a read-only bot; the audit record it returns is written by
+ * {@link auditRetryRequest}, the re-drive done by {@link redriveFile}.
+ */
+export async function decideRetry(deps: RetryDecisionDeps, actor: ChatActor, fileName: string): Promise<RetryDecision> {
   const files = await filesNamed(deps.repository, fileName);
   const file = files.length === 1 ? files[0] : undefined;
-  const audit = (eventType: 'RETRY_REFUSED' | 'RETRY_REQUESTED', message: string) =>
-    file === undefined ? Promise.resolve() : auditUse(deps.repository, file, actor, text, eventType, message);
+  const audit = (eventType: RetryAudit['eventType'], message: string) =>
+    file === undefined ? undefined : { file, eventType, message };
 
   if (!isRetryAllowed(actor, deps.allowList)) {
-    await audit('RETRY_REFUSED', 'not on the retry allow-list');
     return {
       outcome: 'answered',
+      audit: audit('RETRY_REFUSED', 'not on the retry allow-list'),
       reply: {
         title: 'Retry refused',
         sections: [{ text: 'You and this channel are not on the retry allow-list; ask an operator who is.' }],
@@ -89,13 +102,16 @@ export async function decideRetry(
   const failure = await deps.repository.getFailure(file);
   const refusal = notRetryable(file, failure);
   if (refusal !== undefined) {
-    await audit('RETRY_REQUESTED', `nothing to re-drive: ${refusal}`);
-    return { outcome: 'answered', reply: { title: 'Nothing retried', sections: [{ text: refusal }] } };
+    return {
+      outcome: 'answered',
+      audit: audit('RETRY_REQUESTED', `nothing to re-drive: ${refusal}`),
+      reply: { title: 'Nothing retried', sections: [{ text: refusal }] },
+    };
   }
-  await audit('RETRY_REQUESTED', 're-drive accepted');
   return {
     outcome: 'accepted',
     file,
+    audit: { file, eventType: 'RETRY_REQUESTED', message: 're-drive accepted' },
     reply: {
       title: `Re-driving ${formatFileId(file)}`,
       sections: [{ text: 'The failure is being resolved and the file sent through its workflow again.' }],
@@ -104,8 +120,18 @@ export async function decideRetry(
   };
 }
 
+/** Writes the audit record of a retry request to the file's trail. */
+export async function auditRetryRequest(
+  repository: TrackingRepository,
+  actor: ChatActor,
+  text: string,
+  audit: RetryAudit,
+): Promise<void> {
+  await auditUse(repository, audit.file, actor, text, audit.eventType, audit.message);
+}
+
 /** The second half: resolve the failure as `REDRIVEN`, start the execution, audit, answer. */
-export async function redriveFile(deps: RetryDeps, actor: ChatActor, file: FileRef, text: string): Promise<Reply> {
+export async function redriveFile(deps: RedriveDeps, actor: ChatActor, file: FileRef, text: string): Promise<Reply> {
   const fileId = formatFileId(file);
   const resolved = await deps.repository.resolveFailure(file, {
     outcome: 'REDRIVEN',
