@@ -17,13 +17,11 @@ import { localChatBot } from '../runtime/chatbot-server';
 import { action, formatTable, UsageError } from '../runtime/cli-support';
 import { ENDPOINTS_FILE, localDir, readLocalEndpoints, type LocalEndpoints } from '../runtime/endpoints-file';
 import { RUNTIME_PID_FILE, serverProcesses, startLocalRuntime } from '../runtime/local-runtime';
-import { isRunning, terminate } from '../runtime/processes';
+import { isRunning, RUNTIME_PROCESS_MARKER, terminate } from '../runtime/processes';
 
 /** Log of a detached runtime, inside its directory. */
 const RUNTIME_LOG = 'runtime.log';
 const CLI_ENTRY = resolve(__dirname, '..', '..', 'bin', 'fileflow.cjs');
-/** A runtime process is a node process; its pid file and endpoints.json must agree on the pid too. */
-const RUNTIME_MARKER = 'node';
 
 interface LocalOptions {
   readonly dir?: string;
@@ -116,7 +114,7 @@ async function upDetached(options: LocalOptions): Promise<void> {
     if (exited !== undefined || Date.now() > deadline) {
       const output = await readFile(join(dir, RUNTIME_LOG), 'utf8').catch(() => '');
       const last = output.trim().split('\n').pop() ?? '';
-      if (exited === undefined) await terminate(child.pid!, RUNTIME_MARKER);
+      if (exited === undefined) await terminate(child.pid!, RUNTIME_PROCESS_MARKER);
       throw new Error(
         `the local runtime did not start (${exited === undefined ? 'timed out' : `exit ${exited}`}): ${last}`,
       );
@@ -130,7 +128,8 @@ async function down(options: LocalOptions): Promise<void> {
   const pid = await runtimePid(dir);
   const endpoints = await readLocalEndpoints(dir).catch(() => undefined);
   const stopped: { name: string; pid: number }[] = [];
-  if (pid !== undefined && (await terminate(pid, RUNTIME_MARKER, 20_000))) stopped.push({ name: 'runtime', pid });
+  if (pid !== undefined && (await terminate(pid, RUNTIME_PROCESS_MARKER, 20_000)))
+    stopped.push({ name: 'runtime', pid });
   // A runtime that died hard leaves its servers behind: stop exactly those, recognised by their command lines.
   for (const server of endpoints ? serverProcesses(endpoints) : []) {
     if (await terminate(server.pid, server.marker)) stopped.push({ name: server.name, pid: server.pid });
@@ -148,7 +147,7 @@ async function down(options: LocalOptions): Promise<void> {
 
 async function status(options: LocalOptions): Promise<void> {
   const endpoints = await readLocalEndpoints(options.dir);
-  const runtimeUp = isRunning(endpoints.runtimePid, RUNTIME_MARKER);
+  const runtimeUp = isRunning(endpoints.runtimePid, RUNTIME_PROCESS_MARKER);
   const markers = Object.fromEntries(serverProcesses(endpoints).map((server) => [server.name, server.marker]));
   const rows = [
     { component: 'runtime', address: endpoints.dir, pid: endpoints.runtimePid, running: runtimeUp },
@@ -178,7 +177,7 @@ async function status(options: LocalOptions): Promise<void> {
 /** The pid in `runtime.pid` when that process is alive. */
 async function runtimePid(dir: string): Promise<number | undefined> {
   const pid = Number((await readFile(join(dir, RUNTIME_PID_FILE), 'utf8').catch(() => '')).trim());
-  return pid > 0 && isRunning(pid, RUNTIME_MARKER) ? pid : undefined;
+  return pid > 0 && isRunning(pid, RUNTIME_PROCESS_MARKER) ? pid : undefined;
 }
 
 function printEndpoints(endpoints: LocalEndpoints, json: boolean | undefined): void {

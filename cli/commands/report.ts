@@ -11,21 +11,23 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { gatherReport } from '../../functions/core/report/gather';
 import { resolveReportRange, type ReportModel } from '../../functions/core/report/model';
 import { loadChartLibrary, renderReport } from '../../functions/core/report/render';
 import { readTransfers } from '../../functions/core/report/transfers';
-import { TrackingRepository } from '../../functions/core/tracking/repository';
-import { physicalTableNames } from '../../functions/core/tracking/tables';
-import { localDocumentClient } from '../local/dynamodb';
 import { s3ClientFor } from '../local/s3-server';
-import { LocalRuntimeNotRunningError, readLocalEndpoints } from '../runtime/endpoints-file';
-import { isRunning } from '../runtime/processes';
-import { action, UsageError, withTrackingTargetOptions, type TrackingTargetOptions } from '../runtime/cli-support';
+import { LocalRuntimeNotRunningError } from '../runtime/endpoints-file';
+import { isRunning, RUNTIME_PROCESS_MARKER } from '../runtime/processes';
+import {
+  action,
+  openTrackingTarget,
+  UsageError,
+  withTrackingTargetOptions,
+  type TrackingTarget,
+  type TrackingTargetOptions,
+} from '../runtime/cli-support';
 import { LOCAL_CONFIG_BUCKET, readResults } from './harness';
 
 interface ReportOptions extends TrackingTargetOptions {
@@ -40,55 +42,40 @@ interface ReportOptions extends TrackingTargetOptions {
 interface ReportTarget {
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly client: DynamoDBDocumentClient;
-  readonly repository: TrackingRepository;
-  readonly tableNames: ReturnType<typeof physicalTableNames>;
+  readonly tracking: TrackingTarget;
   /** Whether a missing config bucket means "the harness never ran" rather than a mistake. */
   readonly bucketMayBeMissing: boolean;
 }
 
 /**
- * The local runtime's S3 server and tables. `endpoints.json` outlives a runtime
- * killed without `local down`, so the runtime process (which also hosts the
- * local DynamoDB) must still be alive.
+ * With `--local`, the local runtime's S3 server and tables. `endpoints.json` outlives a
+ * runtime killed without `local down`, so the runtime process (which also hosts the local
+ * DynamoDB) must still be alive. Otherwise the config bucket named by `--bucket` and the
+ * deployment's tables.
  */
-async function localTarget(options: ReportOptions): Promise<ReportTarget> {
-  if (options.prefix !== undefined) throw new UsageError('--prefix names AWS tables; leave it out with --local');
-  const endpoints = await readLocalEndpoints(options.localDir);
-  if (!isRunning(endpoints.runtimePid, 'node')) {
-    throw new LocalRuntimeNotRunningError(endpoints.dir, `its process ${endpoints.runtimePid} is gone`);
+async function openReportTarget(options: ReportOptions): Promise<ReportTarget> {
+  if (!options.local && !options.bucket) {
+    throw new UsageError('name the harness config bucket with --bucket, or use --local');
   }
-  const documents = localDocumentClient(endpoints.dynamodb.endpoint);
-  const tableNames = physicalTableNames(endpoints.dynamodb.tablePrefix);
-  return {
-    s3: s3ClientFor(endpoints.s3.endpoint, endpoints.s3),
-    bucket: options.bucket ?? LOCAL_CONFIG_BUCKET,
-    client: documents,
-    repository: new TrackingRepository({ client: documents, tableNames }),
-    tableNames,
-    bucketMayBeMissing: true,
-  };
-}
-
-function awsTarget(options: ReportOptions): ReportTarget {
-  if (!options.bucket) throw new UsageError('name the harness config bucket with --bucket, or use --local');
-  const prefix = options.prefix ?? process.env.FILEFLOW_NAME_PREFIX;
-  if (!prefix) {
-    throw new UsageError(
-      'name the deployment with --prefix <namePrefix> or $FILEFLOW_NAME_PREFIX (e.g. fileflow-dev), or use --local',
-    );
+  const tracking = await openTrackingTarget(options);
+  const endpoints = tracking.endpoints;
+  if (endpoints) {
+    if (!isRunning(endpoints.runtimePid, RUNTIME_PROCESS_MARKER)) {
+      tracking.close();
+      throw new LocalRuntimeNotRunningError(endpoints.dir, `its process ${endpoints.runtimePid} is gone`);
+    }
+    return {
+      s3: s3ClientFor(endpoints.s3.endpoint, endpoints.s3),
+      bucket: options.bucket ?? LOCAL_CONFIG_BUCKET,
+      tracking,
+      bucketMayBeMissing: true,
+    };
   }
   const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const tableNames = physicalTableNames(prefix);
   return {
     s3: endpoint ? s3ClientFor(endpoint) : new S3Client({}),
-    bucket: options.bucket,
-    client: documents,
-    repository: new TrackingRepository({ client: documents, tableNames }),
-    tableNames,
+    bucket: options.bucket!,
+    tracking,
     bucketMayBeMissing: false,
   };
 }
@@ -121,7 +108,7 @@ async function reportCommand(options: ReportOptions): Promise<void> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const target = options.local ? await localTarget(options) : awsTarget(options);
+  const target = await openReportTarget(options);
   try {
     const model = await gatherReport(
       range,
@@ -132,7 +119,7 @@ async function reportCommand(options: ReportOptions): Promise<void> {
             if (target.bucketMayBeMissing && error.name === 'NoSuchBucket') return [];
             throw error;
           }),
-        transfers: (reportRange) => readTransfers(target, reportRange),
+        transfers: (reportRange) => readTransfers(target.tracking, reportRange),
       },
       new Date(),
     );
@@ -142,7 +129,7 @@ async function reportCommand(options: ReportOptions): Promise<void> {
     else process.stdout.write(summaryLine(out, model));
   } finally {
     target.s3.destroy();
-    target.client.destroy();
+    target.tracking.close();
   }
 }
 

@@ -49,6 +49,8 @@ export function withTrackingTargetOptions(command: Command): Command {
 /** The tracking repository the options point at, and how to let go of its client. */
 export interface TrackingTarget {
   readonly repository: TrackingRepository;
+  /** The document client the repository reads through, for reads it does not offer. */
+  readonly client: DynamoDBDocumentClient;
   readonly tableNames: TrackingTableNames;
   /** Present with `--local`. */
   readonly endpoints?: LocalEndpoints;
@@ -64,6 +66,7 @@ export async function openTrackingTarget(options: TrackingTargetOptions): Promis
     const tableNames = physicalTableNames(endpoints.dynamodb.tablePrefix);
     return {
       repository: new TrackingRepository({ client, tableNames }),
+      client,
       tableNames,
       endpoints,
       close: () => client.destroy(),
@@ -79,7 +82,12 @@ export async function openTrackingTarget(options: TrackingTargetOptions): Promis
     marshallOptions: { removeUndefinedValues: true },
   });
   const tableNames = physicalTableNames(prefix);
-  return { repository: new TrackingRepository({ client, tableNames }), tableNames, close: () => client.destroy() };
+  return {
+    repository: new TrackingRepository({ client, tableNames }),
+    client,
+    tableNames,
+    close: () => client.destroy(),
+  };
 }
 
 /** Runs a command body; any error becomes one line on stderr and exit code 1. */

@@ -15,6 +15,12 @@ export function commandLine(pid: number): string | undefined {
   }
 }
 
+/**
+ * What the command line of the local runtime's process contains: it is a node process;
+ * its pid file and endpoints.json must agree on the pid too.
+ */
+export const RUNTIME_PROCESS_MARKER = 'node';
+
 /** Whether `pid` is alive and its command line contains `marker`. */
 export function isRunning(pid: number, marker: string): boolean {
   const line = commandLine(pid);
