@@ -15,12 +15,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvocationType, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ChatBot, type BotHttpResponse } from '../core/chatbot/bot';
 import type { RetryAllowList } from '../core/chatbot/retry';
 import type { DeferredJob } from '../core/chatbot/worker';
+import { resolveSecret } from '../core/secrets';
 import { TrackingRepository } from '../core/tracking/repository';
 import { tableNamesFromEnvironment } from '../core/tracking/tables';
 
@@ -120,10 +121,7 @@ function cachedSecret(secretsManager: SecretsManagerClient): (arn: string) => Pr
   return (arn) => {
     let value = cache.get(arn);
     if (value === undefined) {
-      value = secretsManager.send(new GetSecretValueCommand({ SecretId: arn })).then((secret) => {
-        if (secret.SecretString === undefined) throw new Error(`secret ${arn} has no string value`);
-        return secret.SecretString.trim();
-      });
+      value = resolveSecret({ secretArn: arn }, { secretsManager }).then((secret) => secret.trim());
       value.catch(() => cache.delete(arn));
       cache.set(arn, value);
     }

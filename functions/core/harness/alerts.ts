@@ -5,9 +5,9 @@
  * Manager, in the payload shape of Slack, Teams, Jira or ServiceNow. A channel that cannot
  * be reached is reported in the step's output, never thrown: the other channels still hear.
  */
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { AlertChannel } from '../flows/schema';
+import { resolveSecret } from '../secrets';
 import type { HarnessDeps } from './deps';
 
 /** What one alert says, before it is shaped for a channel. */
@@ -100,8 +100,7 @@ function redactedUrl(url: string): string {
 
 async function readSecret(deps: HarnessDeps, secretArn: string): Promise<WebhookSecret> {
   if (!deps.secretsManager) throw new Error('no Secrets Manager client here to read the webhook secret');
-  const { SecretString } = await deps.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const raw = (SecretString ?? '').trim();
+  const raw = (await resolveSecret({ secretArn }, { secretsManager: deps.secretsManager })).trim();
   return WebhookSecret.parse(raw.startsWith('{') ? JSON.parse(raw) : raw);
 }
 

@@ -3,10 +3,11 @@
  * the same {@link PipelineDeps} the local runtime builds from local servers.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { resolveSecret } from '../secrets';
 import { SftpSessionPool } from '../sftp/session-pool';
 import { tableNamesFromEnvironment } from '../tracking/tables';
 import type { MetricsSink, PipelineDeps } from './deps';
@@ -29,11 +30,7 @@ export function pipelineDepsFromEnvironment(env: NodeJS.ProcessEnv, metrics?: Me
       const { MessageId } = await sns.send(new PublishCommand(request));
       return { MessageId: MessageId ?? '' };
     },
-    secrets: async (secretArn) => {
-      const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      if (secret.SecretString === undefined) throw new Error(`secret ${secretArn} has no string value`);
-      return secret.SecretString;
-    },
+    secrets: (secretArn) => resolveSecret({ secretArn }, { secretsManager }),
     ...(metrics ? { metrics } : {}),
   };
 }
