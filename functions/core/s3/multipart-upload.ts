@@ -17,6 +17,39 @@ export interface MultipartUploadRequest {
   readonly partsInFlight: number;
 }
 
+/** Any command whose request can be given a header before it is signed. */
+interface SignedCommand {
+  readonly middlewareStack: {
+    add(
+      middleware: (
+        next: (args: { request: unknown }) => Promise<unknown>,
+      ) => (args: { request: unknown }) => Promise<unknown>,
+      options: { step: 'build'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Signs `command`'s request with `UNSIGNED-PAYLOAD` instead of the SHA-256 of its body.
+ *
+ * Given a Buffer body, the SDK's SigV4 signer hashes every byte of it for the signature: a
+ * second SHA-256 over the whole transfer (0.7 CPU-seconds per GiB, the profile's largest item
+ * on SFTP→S3) beside the engine's own. The bytes are still checked: end to end by the
+ * engine's SHA-256 of the stream, in transit by TLS and by the CRC32 the SDK adds to uploads
+ * by default on AWS. S3 accepts unsigned payloads on every upload operation.
+ */
+export function withoutPayloadHash<C extends object>(command: C): C {
+  (command as unknown as SignedCommand).middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'fileflowUnsignedPayload' },
+  );
+  return command;
+}
+
 /**
  * Uploads a stream as one multipart upload and returns its byte count; on any
  * failure the upload is aborted and the failure (not an abort's) is thrown.
@@ -52,14 +85,16 @@ export async function uploadMultipart(
     const PartNumber = partNumber++;
     const sending: Promise<void> = client
       .send(
-        new UploadPartCommand({
-          Bucket,
-          Key,
-          UploadId,
-          PartNumber,
-          Body: buffer.subarray(0, length),
-          ContentLength: length,
-        }),
+        withoutPayloadHash(
+          new UploadPartCommand({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber,
+            Body: buffer.subarray(0, length),
+            ContentLength: length,
+          }),
+        ),
       )
       .then(
         ({ ETag }) => {
