@@ -76,11 +76,18 @@ export interface HandlerBundle {
 /** Bundles of this process by entry: every stack that uses a handler shares one bundle and one zip. */
 const bundleCache = new Map<string, HandlerBundle>();
 
+/**
+ * The Lambda runtime of every function. Lambda deprecated `nodejs20.x` on 30 April 2026 and
+ * refuses to create functions on it since 31 August 2026; `nodejs22.x` is supported until
+ * 30 April 2027. The policy pack's FF-LAMBDA-3 fails a synth on anything older.
+ */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+
 /** esbuild options of every bundle (entry points and output folder aside). */
 const BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   minify: true,
   sourcemap: true,
@@ -95,7 +102,7 @@ const BUILD_OPTIONS = {
 } as const satisfies BuildOptions;
 
 /**
- * Bundles `functions/<entry>` into one CommonJS file for Node 20 (minified, with a source map)
+ * Bundles `functions/<entry>` into one CommonJS file for Node 22 (minified, with a source map)
  * and zips it. ssh2's optional native add-ons stay out so it takes its pure-JS path; cdktf is
  * never bundled (its assets re-run `node ${__filename}`, and a bundled app would recurse).
  *
@@ -297,7 +304,7 @@ export class BundledFunction<Env extends Record<string, string> = Record<string,
     this.function = new LambdaFunction(this, 'function', {
       functionName: props.functionName,
       role: this.role.arn,
-      runtime: 'nodejs20.x',
+      runtime: LAMBDA_RUNTIME,
       architectures: ['arm64'],
       handler: `index.${props.handlerExport ?? 'handler'}`,
       filename: this.asset.path,

@@ -118,11 +118,11 @@ describe('BundledFunction', () => {
       synth = synthJson(stack);
     });
 
-    it('THEN the function runs Node 20 on arm64 with tracing, JSON logs and source maps on', () => {
+    it('THEN the function runs Node 22 on arm64 with tracing, JSON logs and source maps on', () => {
       const fn = onlyResource(synth, 'aws_lambda_function');
       expect(fn).to.include({
         function_name: 'fileflow-dev-echo',
-        runtime: 'nodejs20.x',
+        runtime: 'nodejs22.x',
         handler: 'index.handler',
         memory_size: 512,
         timeout: 60,

@@ -4,7 +4,7 @@ import { SfnStateMachine, type SfnStateMachineConfig } from '@cdktf/provider-aws
 import { expect } from 'chai';
 import { TerraformVariable, type TerraformStack } from 'cdktf';
 import { Compliance } from '../../modules/policy';
-import { LAMBDA_LOG_GROUP, LAMBDA_TRACING } from '../../modules/policy/rules/lambda';
+import { LAMBDA_LOG_GROUP, LAMBDA_SUPPORTED_RUNTIME, LAMBDA_TRACING } from '../../modules/policy/rules/lambda';
 import { LOG_GROUP_RETENTION } from '../../modules/policy/rules/logs';
 import { STATE_MACHINE_LOGGING, STATE_MACHINE_TRACING } from '../../modules/policy/rules/step-functions';
 import { newStack, removeTestOutput, verdict } from './harness';
@@ -14,7 +14,7 @@ function copyFunction(stack: TerraformStack, config: Partial<LambdaFunctionConfi
     functionName: 'fileflow-copy',
     role: 'arn:aws:iam::111122223333:role/copy',
     handler: 'index.handler',
-    runtime: 'nodejs20.x',
+    runtime: 'nodejs22.x',
     filename: 'copy.zip',
     tracingConfig: { mode: 'Active' },
     ...config,
@@ -80,6 +80,21 @@ describe('policy pack: Lambda, Step Functions and log groups', () => {
       expect(verdict(LAMBDA_TRACING, copyFunction(newStack()))).to.equal(Compliance.COMPLIANT);
       const passThrough = copyFunction(newStack(), { tracingConfig: { mode: 'PassThrough' } });
       expect(verdict(LAMBDA_TRACING, passThrough)).to.equal(Compliance.NON_COMPLIANT);
+    });
+  });
+
+  describe('FF-LAMBDA-3 supported runtime', () => {
+    it('GIVEN nodejs22.x or nodejs24.x THEN COMPLIANT; GIVEN nodejs20.x, which Lambda no longer creates, THEN NON_COMPLIANT', () => {
+      expect(verdict(LAMBDA_SUPPORTED_RUNTIME, copyFunction(newStack()))).to.equal(Compliance.COMPLIANT);
+      const newer = copyFunction(newStack(), { runtime: 'nodejs24.x' });
+      expect(verdict(LAMBDA_SUPPORTED_RUNTIME, newer)).to.equal(Compliance.COMPLIANT);
+      const deprecated = copyFunction(newStack(), { runtime: 'nodejs20.x' });
+      expect(verdict(LAMBDA_SUPPORTED_RUNTIME, deprecated)).to.equal(Compliance.NON_COMPLIANT);
+    });
+
+    it('GIVEN a function of another language THEN the rule is NOT_APPLICABLE', () => {
+      const python = copyFunction(newStack(), { runtime: 'python3.13' });
+      expect(verdict(LAMBDA_SUPPORTED_RUNTIME, python)).to.equal(Compliance.NOT_APPLICABLE);
     });
   });
 

@@ -40,6 +40,26 @@ export const LAMBDA_TRACING: PolicyRule = {
   evaluate: (fn) => onFunction(fn, () => compliantIf(block(fn.config, 'tracing_config')?.mode === 'Active')),
 };
 
+/** Oldest Node.js major whose Lambda runtime still takes new functions (nodejs20.x: refused since 31 August 2026). */
+const OLDEST_SUPPORTED_NODE_MAJOR = 22;
+
+/**
+ * FF-LAMBDA-3: a Node.js runtime Lambda still supports. On a deprecated one a fresh account
+ * cannot create the function at all, and an existing one stops getting security patches.
+ */
+export const LAMBDA_SUPPORTED_RUNTIME: PolicyRule = {
+  id: 'FF-LAMBDA-3',
+  description: `Lambda function needs a supported Node.js runtime: nodejs${OLDEST_SUPPORTED_NODE_MAJOR}.x or newer`,
+  evaluate: (fn) =>
+    onFunction(fn, () => {
+      const major = /^nodejs(\d+)\.x$/.exec(String(fn.config.runtime ?? ''))?.[1];
+      // Container images and other languages are not this pack's business.
+      return major === undefined
+        ? Compliance.NOT_APPLICABLE
+        : compliantIf(Number(major) >= OLDEST_SUPPORTED_NODE_MAJOR);
+    }),
+};
+
 function onFunction(resource: StackResource, evaluate: () => Compliance): Compliance {
   return resource.mode === 'managed' && resource.type === 'aws_lambda_function'
     ? evaluate()
