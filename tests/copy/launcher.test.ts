@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, symlink, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+
+const run = promisify(execFile);
+const REPO_ROOT = resolve(__dirname, '../..');
+
+describe('the fileflow command launcher', function () {
+  this.timeout(120_000);
+  let root: string;
+
+  // A checkout of its own, sharing the sources and packages, so its bundles are built here.
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'fileflow-launcher-'));
+    await mkdir(join(root, 'bin'));
+    await copyFile(join(REPO_ROOT, 'bin/fileflow.cjs'), join(root, 'bin/fileflow.cjs'));
+    for (const shared of ['cli', 'functions', 'asl', 'modules', 'environments', 'node_modules', 'package.json']) {
+      await symlink(join(REPO_ROOT, shared), join(root, shared));
+    }
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  const copyHelp = () => run(process.execPath, [join(root, 'bin/fileflow.cjs'), 'copy', '--help']);
+  const bundle = () => join(root, '.gen/cli/command-copy.cjs');
+
+  it('GIVEN a copy command WHEN it first runs THEN its bundle carries ssh2 and loads the native crypto add-on from where npm installed it', async () => {
+    const { stdout } = await copyHelp();
+
+    expect(stdout).to.include('Usage: fileflow copy');
+    const code = readFileSync(bundle(), 'utf8');
+    const addOns = [...code.matchAll(/require\("([^"]+\.node)"\)/g)].map((match) => match[1]!);
+    expect(addOns).to.have.length.greaterThan(0);
+    for (const addOn of addOns) expect(existsSync(addOn), addOn).to.equal(true);
+    expect(code).not.to.match(/require\("ssh2"\)/);
+  });
+
+  it('GIVEN a built bundle WHEN the launcher itself changes THEN the next command rebuilds the bundle instead of running the old one', async () => {
+    await copyHelp();
+    const built = statSync(bundle()).mtimeMs;
+    const later = new Date(Date.now() + 5_000);
+    await utimes(join(root, 'bin/fileflow.cjs'), later, later);
+
+    await copyHelp();
+
+    expect(statSync(bundle()).mtimeMs).to.be.greaterThan(built);
+  });
+});
