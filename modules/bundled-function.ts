@@ -83,6 +83,15 @@ const bundleCache = new Map<string, HandlerBundle>();
  */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
+/**
+ * Node flags of every function: stack traces through the source maps, and V8's young
+ * generation capped at 2 MiB semi-spaces. Streamed copies allocate many short-lived buffers;
+ * with the cap they die while still in the CPU's cache: on 1 GiB copies through the same
+ * engine (the CLI runs with the same flag) it measured about half the CPU and 30 MiB less
+ * peak RSS. Not measured on Lambda's Graviton cores.
+ */
+const LAMBDA_NODE_OPTIONS = '--enable-source-maps --max-semi-space-size=2';
+
 /** esbuild options of every bundle (entry points and output folder aside). */
 const BUILD_OPTIONS = {
   bundle: true,
@@ -315,7 +324,7 @@ export class BundledFunction<Env extends Record<string, string> = Record<string,
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       environment: {
-        variables: { NODE_OPTIONS: '--enable-source-maps', ...(props.environment ?? {}) },
+        variables: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...(props.environment ?? {}) },
       },
       dependsOn: [this.logGroup],
     });

@@ -130,7 +130,7 @@ describe('BundledFunction', () => {
       expect(fn.architectures).to.deep.equal(['arm64']);
       expect(fn.tracing_config).to.deep.equal({ mode: 'Active' });
       expect(fn.environment).to.deep.equal({
-        variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'transfers' },
+        variables: { NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2', TABLE_NAME: 'transfers' },
       });
       expect(fn.logging_config).to.deep.equal({
         log_format: 'JSON',

@@ -70,7 +70,7 @@ describe('FlowTestHarness', () => {
       for (const fn of Object.values(resourcesOf(synth, 'aws_lambda_function'))) {
         const variables = (fn.environment as { variables: Record<string, string> }).variables;
         expect(variables).to.deep.equal({
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
           [HARNESS_ENVIRONMENT.configBucket]: `\${aws_s3_bucket.${Object.keys(resourcesOf(synth, 'aws_s3_bucket'))[0]}.bucket}`,
           [HARNESS_ENVIRONMENT.configPrefix]: 'config/',
           [HARNESS_ENVIRONMENT.alertTopicArn]: `\${aws_sns_topic.${topicId}.arn}`,

@@ -49,7 +49,7 @@ describe('TransferPipeline', () => {
         const variables = (fn.environment as { variables: Record<string, string> }).variables;
         if (fn.function_name === 'ff-dev-record-metrics') {
           expect(variables).to.deep.equal({
-            NODE_OPTIONS: '--enable-source-maps',
+            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
             POWERTOOLS_METRICS_NAMESPACE: transferMetricsNamespace('ff-dev'),
           });
         } else {
