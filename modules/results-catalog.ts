@@ -9,6 +9,8 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { Construct } from 'constructs';
 import type { BucketReference } from './secure-bucket';
+import { glueColumns } from '../functions/core/analytics/glue-types';
+import { RunRecord } from '../functions/core/harness/record';
 
 /** Props of {@link ResultsCatalog}. */
 export interface ResultsCatalogProps {
@@ -37,33 +39,10 @@ export interface ResultsCatalogProps {
 }
 
 /**
- * The columns of `run.json` (see `RunRecord` in `functions/core/harness/record.ts`), in its
- * field order. `flow_id` is left out: it is the partition key, filled from the path.
+ * The columns of `run.json`, from the schema every record is checked against before it is
+ * written. `flow_id` is left out: it is the partition key, filled from the path.
  */
-const RUN_RECORD_COLUMNS: readonly { readonly name: string; readonly type: string }[] = [
-  { name: 'schema_ver', type: 'int' },
-  { name: 'run_id', type: 'string' },
-  { name: 'date', type: 'string' },
-  { name: 'started_at', type: 'string' },
-  { name: 'finished_at', type: 'string' },
-  { name: 'outcome', type: 'string' },
-  { name: 'reason', type: 'string' },
-  { name: 'reason_detail', type: 'string' },
-  { name: 'failed_step', type: 'string' },
-  { name: 'expect', type: 'struct<outcome:string,reason:string>' },
-  { name: 'outcome_matches_expectation', type: 'boolean' },
-  {
-    name: 'steps',
-    type: 'array<struct<step:string,status:string,started_at:string,finished_at:string,seconds:double>>',
-  },
-  { name: 'files', type: 'array<struct<name:string,bytes:bigint,sha256:string>>' },
-  { name: 'arrived', type: 'array<struct<target:string,bytes:bigint,sha256:string,latency_seconds:double>>' },
-  { name: 'bytes', type: 'bigint' },
-  { name: 'latency_seconds', type: 'double' },
-  { name: 'slo_seconds', type: 'int' },
-  { name: 'seed', type: 'string' },
-  { name: 'config', type: 'struct<bucket:string,key:string>' },
-];
+const RUN_RECORD_COLUMNS = glueColumns(RunRecord, { omit: ['flow_id'] });
 
 /** Partition keys, in path order. */
 const RESULT_PARTITION_KEYS = ['dt', 'flow_id'] as const;

@@ -7,7 +7,8 @@ import { Flow } from '../../functions/core/flows/schema';
 import { listEnabledTests, loadFlowSnapshot } from '../../functions/core/harness/list';
 import type { FlowRun, PollState, StagedFile, TransferStarted } from '../../functions/core/harness/model';
 import { runHarnessStep } from '../../functions/core/harness/steps';
-import type { RecordedRun, RunRecord } from '../../functions/core/harness/record';
+import { RunRecord, type RecordedRun } from '../../functions/core/harness/record';
+import { glueColumns } from '../../functions/core/analytics/glue-types';
 import { CONFIG_BUCKET, LANDING_BUCKET, PARTNER_BUCKET, flowConfig, s3, useHarnessWorld } from './support';
 
 /** Rejection of a promise, or a failed test if it resolves. */
@@ -308,6 +309,9 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
         ['Preflight', 'OK'],
         ['Validate', 'FAILED'],
       ]);
+      // Every field is a column of the Athena table over the results, and every column a field.
+      const columns = glueColumns(RunRecord, { omit: ['flow_id'] }).map((column) => column.name);
+      expect(Object.keys(record).filter((field) => field !== 'flow_id')).to.deep.equal(columns);
       expect(await text(CONFIG_BUCKET, `${prefix}summary.txt`)).to.match(/^FAIL {2}s3-beta/);
       expect(world.metrics.runs.at(-1)).to.deep.equal({ flowId: 's3-beta', runSuccess: 0, latencySeconds: undefined });
     });

@@ -7,6 +7,8 @@ import { HARNESS_METRIC_FAMILY, harnessMetricsNamespace, metricsOf } from '../..
 import { FlowTestHarness, HARNESS_HANDLERS, type FlowTestHarnessProps } from '../../modules/flow-test-harness';
 import { findViolations } from '../../modules/policy';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
+import { glueColumns } from '../../functions/core/analytics/glue-types';
+import { RunRecord } from '../../functions/core/harness/record';
 
 const ALARM_TOPIC = 'arn:aws:sns:us-west-2:111111111111:fileflow-dev-alarms';
 const SOURCE_BUCKET = 'arn:aws:s3:::partner-outbox';
@@ -301,7 +303,7 @@ describe('FlowTestHarness', () => {
         storage_descriptor: {
           location: string;
           ser_de_info: { serialization_library: string };
-          columns: { name: string }[];
+          columns: { name: string; type: string }[];
         };
       };
       expect(table.name).to.equal('runs');
@@ -325,15 +327,12 @@ describe('FlowTestHarness', () => {
         .replace('${dt}', '2026-01-31')
         .replace('${flow_id}', 's3-to-s3');
       expect(resultPrefix('2026-01-31', 's3-to-s3', 'r1').startsWith(template)).to.equal(true);
-      const columns = table.storage_descriptor.columns.map((c) => c.name);
-      expect(columns).to.include.members([
-        'run_id',
-        'outcome',
-        'reason',
-        'outcome_matches_expectation',
-        'latency_seconds',
-      ]);
-      expect(columns).not.to.include('flow_id');
+      // The columns are run.json's fields, from the schema RecordResults checks each record against.
+      expect(table.storage_descriptor.columns).to.deep.equal(glueColumns(RunRecord, { omit: ['flow_id'] }));
+      expect(table.storage_descriptor.columns.find((column) => column.name === 'expect')).to.deep.equal({
+        name: 'expect',
+        type: 'struct<outcome:string,reason:string>',
+      });
     });
 
     it('THEN Athena queries run in a workgroup that writes KMS-encrypted results into the config bucket', () => {

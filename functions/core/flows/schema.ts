@@ -228,7 +228,7 @@ const TestDataSchema = z
 // ---------------------------------------------------------------- the verdict expected
 
 /** What the run should end in: a good arrival, or (negative tests) one named failure. */
-const ExpectationSchema = z
+export const Expectation = z
   .discriminatedUnion('outcome', [
     z.strictObject({ outcome: z.literal('SUCCESS') }).describe('The file arrives intact within the SLO.'),
     z
@@ -312,7 +312,7 @@ export const Flow = z
     transfer: TransferTriggerSchema,
     validation: ValidationSchema.prefault({}),
     testdata: TestDataSchema,
-    expect: ExpectationSchema,
+    expect: Expectation,
     alerts: AlertsSchema.optional(),
   })
   .superRefine((flow, ctx) => {
@@ -338,7 +338,7 @@ export type Validation = Flow['validation'];
 /** A flow's synthetic file settings, with defaults applied. */
 export type TestData = Flow['testdata'];
 /** The verdict a flow expects. */
-export type Expectation = Flow['expect'];
+export type Expectation = z.infer<typeof Expectation>;
 /** One place a failing flow is reported: an SNS topic, or a webhook in one of {@link WEBHOOK_FORMATS}. */
 export type AlertChannel = NonNullable<Flow['alerts']>['channels'][number];
 

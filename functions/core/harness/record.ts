@@ -2,8 +2,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { classifyError, NotFoundError } from '../errors';
-import { REASON_DESCRIPTIONS, type ReasonCode } from '../flows/reason-codes';
-import { flowTargets, type AlertChannel, type Flow } from '../flows/schema';
+import { REASON_DESCRIPTIONS, ReasonCode } from '../flows/reason-codes';
+import { Expectation, flowTargets, type AlertChannel, type Flow } from '../flows/schema';
 import { deliverToChannel, type ChannelDelivery } from './alerts';
 import { configObject, flowEndpoint, nowOf, type HarnessDeps } from './deps';
 import { messageOf, reasonOf, stagingKey, testFileNames, type FlowRun, type StepFailure } from './model';
@@ -24,38 +24,49 @@ export const StepTiming = z.object({ started_at: z.iso.datetime(), finished_at: 
 export type StepTiming = z.infer<typeof StepTiming>;
 
 /** One step in `run.json`. */
-export interface RecordedStep {
-  readonly step: string;
-  readonly status: 'OK' | 'FAILED';
-  readonly started_at?: string;
-  readonly finished_at?: string;
-  readonly seconds?: number;
-}
+export const RecordedStep = z.object({
+  step: z.string(),
+  status: z.enum(['OK', 'FAILED']),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  seconds: z.number().optional(),
+});
+/** One step in `run.json`. */
+export type RecordedStep = z.infer<typeof RecordedStep>;
 
-/** The content of `run.json`. */
-export interface RunRecord {
-  readonly schema_ver: 1;
-  readonly flow_id: string;
-  readonly run_id: string;
-  readonly date: string;
-  readonly started_at: string;
-  readonly finished_at: string;
-  readonly outcome: 'SUCCESS' | 'FAILURE';
+/**
+ * The content of `run.json`: one line per run, read back by the report, the CLI and Athena.
+ * The Glue table over the results (`modules/results-catalog.ts`) takes its columns from this
+ * schema, and every record is checked against it before it is written, so the file and the
+ * table cannot drift apart.
+ */
+export const RunRecord = z.object({
+  schema_ver: z.literal(1),
+  flow_id: z.string(),
+  run_id: z.string(),
+  date: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  outcome: z.enum(['SUCCESS', 'FAILURE']),
   /** Why it failed; UNEXPECTED_SUCCESS when a negative flow did not fail. */
-  readonly reason: ReasonCode | null;
-  readonly reason_detail: string | null;
-  readonly failed_step: string | null;
-  readonly expect: Flow['expect'] | null;
-  readonly outcome_matches_expectation: boolean;
-  readonly steps: RecordedStep[];
-  readonly files: { name: string; bytes: number; sha256: string }[];
-  readonly arrived: { target: string; bytes: number; sha256: string; latency_seconds: number }[];
-  readonly bytes: number | null;
-  readonly latency_seconds: number | null;
-  readonly slo_seconds: number | null;
-  readonly seed: string;
-  readonly config: { bucket: string; key: string } | null;
-}
+  reason: ReasonCode.nullable(),
+  reason_detail: z.string().nullable(),
+  failed_step: z.string().nullable(),
+  expect: Expectation.nullable(),
+  outcome_matches_expectation: z.boolean(),
+  steps: z.array(RecordedStep),
+  files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })),
+  arrived: z.array(
+    z.object({ target: z.string(), bytes: z.number().int(), sha256: z.string(), latency_seconds: z.number() }),
+  ),
+  bytes: z.number().int().nullable(),
+  latency_seconds: z.number().nullable(),
+  slo_seconds: z.number().int().nullable(),
+  seed: z.string(),
+  config: z.object({ bucket: z.string(), key: z.string() }).nullable(),
+});
+/** The content of `run.json`. */
+export type RunRecord = z.infer<typeof RunRecord>;
 
 /** What RecordResults hands on (and the Map collects per flow): the verdict, no details. */
 export interface RecordedRun {
@@ -169,7 +180,7 @@ export async function recordResults(state: RunState, flow: Flow | undefined, dep
       Bucket: deps.configBucket,
       Key: `${prefix}run.json`,
       // One line: Athena's JSON SerDes read one record per line (the results table in Glue).
-      Body: `${JSON.stringify(record)}\n`,
+      Body: `${JSON.stringify(RunRecord.parse(record))}\n`,
       ContentType: 'application/json',
     }),
   );
