@@ -92,6 +92,29 @@ export const LAMBDA_RUNTIME = 'nodejs22.x';
  */
 const LAMBDA_NODE_OPTIONS = '--enable-source-maps --max-semi-space-size=2';
 
+/** Lambda's limit on a function's environment variables: every name and value together. */
+const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
+/** A reference cdktf resolves at deploy time (an ARN, a table name): its length is unknown at synth. */
+const UNRESOLVED_TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
+
+/**
+ * Why an environment cannot deploy, if it is over Lambda's 4 KB: counted without the
+ * references resolved at deploy time, so a synth never refuses what would deploy.
+ */
+function environmentOverLimit(environment: Readonly<Record<string, string | undefined>>): string | undefined {
+  const sizes = Object.entries(environment).map(
+    ([name, value]) =>
+      [name, Buffer.byteLength(name) + Buffer.byteLength((value ?? '').replace(UNRESOLVED_TOKEN, ''))] as const,
+  );
+  const total = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
+  if (total <= ENVIRONMENT_LIMIT_BYTES) return undefined;
+  const [largest, largestBytes] = sizes.reduce((most, entry) => (entry[1] > most[1] ? entry : most));
+  return (
+    `environment variables take at least ${total} bytes, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} ` +
+    `(${largest} alone takes ${largestBytes})`
+  );
+}
+
 /** esbuild options of every bundle (entry points and output folder aside). */
 const BUILD_OPTIONS = {
   bundle: true,
@@ -350,6 +373,8 @@ function checkProps(props: BundledFunctionProps<Record<string, string>>): void {
   for (const name of Object.keys(props.environment ?? {})) {
     if (name.startsWith('AWS_')) problems.push(`environment variable ${name} is reserved by Lambda`);
   }
+  const environmentProblem = environmentOverLimit({ NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment });
+  if (environmentProblem) problems.push(environmentProblem);
   for (const permission of props.permissions ?? []) {
     if (permission.actions.length === 0 || permission.resources.length === 0) {
       problems.push('every permission needs at least one action and one resource');

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { TerraformStack } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { unzipSync } from 'fflate';
 import { BundledFunction, bundleHandler } from '../../modules/bundled-function';
 import { onlyResource, resourcesOf, synthJson, testApp } from '../helpers/cdktf';
@@ -236,6 +236,29 @@ describe('BundledFunction', () => {
         .and.matches(/timeoutSeconds 901/)
         .and.matches(/AWS_REGION is reserved/);
       expect(stack.node.findAll().filter((c) => c.node.id === 'function')).to.have.length(0);
+    });
+
+    it("THEN environment variables over Lambda's 4 KB are refused at synth, naming the largest; deploy-time references count as nothing", () => {
+      const stack = new TerraformStack(testApp(), 'big-environment');
+      const reference = new TerraformVariable(stack, 'table', { type: 'string' }).stringValue;
+      expect(
+        () =>
+          new BundledFunction(stack, 'big', {
+            ...props,
+            entry,
+            environment: { SERVERS: 'x'.repeat(4100), TABLE: reference },
+          }),
+      ).to.throw(
+        /environment variables take at least 41\d\d bytes, over Lambda's limit of 4096 \(SERVERS alone takes 4107\)/,
+      );
+      expect(
+        () =>
+          new BundledFunction(stack, 'fits', {
+            ...props,
+            entry,
+            environment: { SERVERS: 'x'.repeat(3900), TABLE: reference.repeat(50) },
+          }),
+      ).not.to.throw();
     });
 
     it('THEN a handler that does not exist is named', () => {

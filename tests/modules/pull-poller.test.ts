@@ -220,4 +220,32 @@ describe('PullPoller', () => {
       expect(Object.keys(synthJson(stack).resource ?? {})).to.have.length(0);
     });
   });
+
+  describe('GIVEN more pull servers than a Lambda environment holds', () => {
+    it('THEN synth stops with the reason instead of a deploy that Lambda refuses', () => {
+      const stack = new TerraformStack(testApp(), 'many-servers');
+      const tables = new TrackingTables(stack, 'tables', { namePrefix: 'ff-dev' });
+      const sources = Object.fromEntries(
+        Array.from({ length: 40 }, (_, index) => [
+          `partner-${index}`,
+          {
+            host: `sftp.partner-${index}.example`,
+            username: 'fileflow',
+            privateKeySecretArn: PARTNER_SECRET,
+            hostKeyFingerprint: HOST_KEY,
+          },
+        ]),
+      );
+      const build = () =>
+        new PullPoller(stack, 'poller', {
+          namePrefix: 'ff-dev',
+          logRetentionDays: 14,
+          alarmTopicArn: ALARM_TOPIC,
+          tables,
+          stateMachineArn: STATE_MACHINE,
+          sources,
+        });
+      expect(build).to.throw(new RegExp(`over Lambda's limit of 4096 \\(${PULL_SOURCES_VARIABLE} alone`));
+    });
+  });
 });
