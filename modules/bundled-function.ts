@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { AssetType, TerraformAsset, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { zipSync } from 'fflate';
@@ -81,7 +81,7 @@ const bundleCache = new Map<string, HandlerBundle>();
  * refuses to create functions on it since 31 August 2026; `nodejs22.x` is supported until
  * 30 April 2027. The policy pack's FF-LAMBDA-3 fails a synth on anything older.
  */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+const LAMBDA_RUNTIME = 'nodejs22.x';
 
 /**
  * Node flags of every function: stack traces through the source maps, and V8's young
@@ -94,17 +94,21 @@ const LAMBDA_NODE_OPTIONS = '--enable-source-maps --max-semi-space-size=2';
 
 /** Lambda's limit on a function's environment variables: every name and value together. */
 const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
-/** A reference cdktf resolves at deploy time (an ARN, a table name): its length is unknown at synth. */
-const UNRESOLVED_TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
+/** The environment variables of a function: the handler's, and the Node flags. */
+function functionEnvironment(props: BundledFunctionProps<Record<string, string>>): Record<string, string> {
+  return { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...(props.environment ?? {}) };
+}
 
 /**
  * Why an environment cannot deploy, if it is over Lambda's 4 KB: counted without the
- * references resolved at deploy time, so a synth never refuses what would deploy.
+ * references resolved at deploy time (an ARN, a table name, whose length synth does not
+ * know), so a synth never refuses what would deploy.
  */
-function environmentOverLimit(environment: Readonly<Record<string, string | undefined>>): string | undefined {
+function environmentOverLimit(environment: Readonly<Record<string, string>>): string | undefined {
+  const literalBytes = (value: string) =>
+    Tokenization.reverseString(value).literals.reduce((sum, literal) => sum + Buffer.byteLength(String(literal)), 0);
   const sizes = Object.entries(environment).map(
-    ([name, value]) =>
-      [name, Buffer.byteLength(name) + Buffer.byteLength((value ?? '').replace(UNRESOLVED_TOKEN, ''))] as const,
+    ([name, value]) => [name, Buffer.byteLength(name) + literalBytes(value)] as const,
   );
   const total = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
   if (total <= ENVIRONMENT_LIMIT_BYTES) return undefined;
@@ -347,7 +351,7 @@ export class BundledFunction<Env extends Record<string, string> = Record<string,
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       environment: {
-        variables: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...(props.environment ?? {}) },
+        variables: functionEnvironment(props),
       },
       dependsOn: [this.logGroup],
     });
@@ -373,7 +377,7 @@ function checkProps(props: BundledFunctionProps<Record<string, string>>): void {
   for (const name of Object.keys(props.environment ?? {})) {
     if (name.startsWith('AWS_')) problems.push(`environment variable ${name} is reserved by Lambda`);
   }
-  const environmentProblem = environmentOverLimit({ NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment });
+  const environmentProblem = environmentOverLimit(functionEnvironment(props));
   if (environmentProblem) problems.push(environmentProblem);
   for (const permission of props.permissions ?? []) {
     if (permission.actions.length === 0 || permission.resources.length === 0) {

@@ -17,18 +17,6 @@ export interface MultipartUploadRequest {
   readonly partsInFlight: number;
 }
 
-/** Any command whose request can be given a header before it is signed. */
-interface SignedCommand {
-  readonly middlewareStack: {
-    add(
-      middleware: (
-        next: (args: { request: unknown }) => Promise<unknown>,
-      ) => (args: { request: unknown }) => Promise<unknown>,
-      options: { step: 'build'; name: string },
-    ): void;
-  };
-}
-
 /**
  * Signs `command`'s request with `UNSIGNED-PAYLOAD` instead of the SHA-256 of its body.
  *
@@ -38,8 +26,8 @@ interface SignedCommand {
  * engine's SHA-256 of the stream, in transit by TLS and by the CRC32 the SDK adds to uploads
  * by default on AWS. S3 accepts unsigned payloads on every upload operation.
  */
-export function withoutPayloadHash<C extends object>(command: C): C {
-  (command as unknown as SignedCommand).middlewareStack.add(
+function withoutPayloadHash(command: UploadPartCommand): UploadPartCommand {
+  command.middlewareStack.add(
     (next) => (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
