@@ -32,13 +32,14 @@ const OUT_DIR = join(ROOT, '.gen', 'cli');
 const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
 /**
  * Packages that find their own files at run time (native addons, launcher scripts, data
- * files, child processes) stay in node_modules. ssh2 is bundled, so that it starts from the
- * code cache too (15–20 ms less per SFTP command), and its native crypto add-on is loaded
- * from node_modules by absolute path (see nativeAddonsInPlace).
+ * files, child processes) stay in node_modules; so does ssh2. Bundled, it started 15–20 ms
+ * sooner, but a 256 MiB SFTP→SFTP copy then took 0.3–0.4 more CPU-seconds and 25 MiB more
+ * peak RSS: V8 ran a dozen full collections where it ran one (docs/field-notes.md).
  */
 const EXTERNAL = [
   'cpu-features',
   '*.node',
+  'ssh2',
   's3rver',
   'dynalite',
   'aws-local-stepfunctions',
@@ -112,17 +113,6 @@ const keepOwnDirname = {
   },
 };
 
-/**
- * Native add-ons stay outside the bundle but are found where their package put them: a
- * bundled package (ssh2) requires its add-on by a path relative to its own file.
- */
-const nativeAddonsInPlace = {
-  name: 'native-addons-in-place',
-  setup(build) {
-    build.onResolve({ filter: /\.node$/ }, (args) => ({ path: join(args.resolveDir, args.path), external: true }));
-  },
-};
-
 /** Stands in for cli/commands/index.ts so that only `command`'s module is registered and loaded. */
 function onlyCommand(command) {
   return {
@@ -164,9 +154,7 @@ async function buildBundle(bundle) {
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: bundle.command
-      ? [onlyCommand(bundle.command), keepOwnDirname, nativeAddonsInPlace]
-      : [keepOwnDirname, nativeAddonsInPlace],
+    plugins: bundle.command ? [onlyCommand(bundle.command), keepOwnDirname] : [keepOwnDirname],
   });
   const sources = {};
   for (const input of Object.keys(result.metafile.inputs)) {
