@@ -159,6 +159,9 @@ async function buildBundle(bundle) {
     target: 'node20',
     external: EXTERNAL,
     keepNames: true,
+    // A dynamic import() becomes a require(): a bundle runs as a vm.Script, where import() has
+    // no loader; the engine loads ssh2 that way, with its first SFTP session.
+    supported: { 'dynamic-import': false },
     metafile: true,
     write: false,
     logLevel: 'silent',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
-import { Client, type SFTPWrapper } from 'ssh2';
+import type { Client, SFTPWrapper } from 'ssh2';
 import { classifyError, HostKeyMismatchError, HostKeyNotPinnedError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { hostKeyRefusal, openSshFingerprint } from './host-key';
@@ -141,15 +141,16 @@ export class SftpSessionPool {
     if (index >= 0) entries!.splice(index, 1);
   }
 
-  private connect(location: SftpLocation, credentials: SftpCredentials, onClosed: () => void): Promise<Connection> {
+  private async connect(location: SftpLocation, credentials: SftpCredentials, onClosed: () => void): Promise<Connection> {
     const { host, port, username, hostKey } = location;
     if (!hostKey && !location.insecureAcceptAnyHostKey) {
-      return Promise.reject(
-        new HostKeyNotPinnedError(
-          `no host key pinned for ${host}:${port}; pin a SHA256 fingerprint or known_hosts line`,
-        ),
+      throw new HostKeyNotPinnedError(
+        `no host key pinned for ${host}:${port}; pin a SHA256 fingerprint or known_hosts line`,
       );
     }
+    // Loaded with the first session: a process that never opens one (an S3-only copy) never
+    // loads ssh2, ~15 ms of the CLI's start.
+    const { Client } = await import('ssh2');
     return new Promise<Connection>((resolve, reject) => {
       const client = new Client();
       let refusal: string | undefined;
