@@ -64,6 +64,8 @@ describe('the fileflow command launcher', function () {
     });
 
     const newSpace = Number(/NEW_SPACE (\d+)/.exec(stderr)?.[1]);
-    expect(newSpace).to.be.greaterThan(0).and.at.most(2 * 2 * 1024 * 1024);
+    expect(newSpace)
+      .to.be.greaterThan(0)
+      .and.at.most(2 * 2 * 1024 * 1024);
   });
 });

@@ -141,7 +141,11 @@ export class SftpSessionPool {
     if (index >= 0) entries!.splice(index, 1);
   }
 
-  private async connect(location: SftpLocation, credentials: SftpCredentials, onClosed: () => void): Promise<Connection> {
+  private async connect(
+    location: SftpLocation,
+    credentials: SftpCredentials,
+    onClosed: () => void,
+  ): Promise<Connection> {
     const { host, port, username, hostKey } = location;
     if (!hostKey && !location.insecureAcceptAnyHostKey) {
       throw new HostKeyNotPinnedError(
