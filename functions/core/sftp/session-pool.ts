@@ -152,11 +152,29 @@ export class SftpSessionPool {
         `no host key pinned for ${host}:${port}; pin a SHA256 fingerprint or known_hosts line`,
       );
     }
+    // Without TCP_NODELAY ssh2 crawls at 1–30 MB/s on loopback (Nagle vs. small SSH packets).
+    // Connected before ssh2 loads: the server accepts and sends its banner meanwhile, which
+    // stays buffered in the paused socket until ssh2 reads it.
+    const sock = netConnect({ host, port, noDelay: true });
+    let early: Error | undefined;
+    const onEarlyError = (error: Error): void => {
+      early = error;
+    };
+    sock.once('error', onEarlyError);
     // Loaded with the first session: a process that never opens one (an S3-only copy) never
     // loads ssh2, ~15 ms of the CLI's start.
-    const { Client } = await import('ssh2');
+    let SshClient: typeof Client;
+    try {
+      ({ Client: SshClient } = await import('ssh2'));
+    } finally {
+      sock.off('error', onEarlyError);
+    }
+    if (early || sock.destroyed) {
+      sock.destroy();
+      throw classifyError(early ?? new Error(`connection to ${host}:${port} closed before the SSH handshake`));
+    }
     return new Promise<Connection>((resolve, reject) => {
-      const client = new Client();
+      const client = new SshClient();
       let refusal: string | undefined;
       let settled = false;
       const fail = (error: unknown): void => {
@@ -165,8 +183,6 @@ export class SftpSessionPool {
         client.end();
         reject(refusal !== undefined ? new HostKeyMismatchError(refusal, { cause: error }) : classifyError(error));
       };
-      // Without TCP_NODELAY ssh2 crawls at 1–30 MB/s on loopback (Nagle vs. small SSH packets).
-      const sock = netConnect({ host, port, noDelay: true });
       client.on('error', (error) => {
         if (connection) connection.alive = false;
         fail(error);
@@ -191,6 +207,9 @@ export class SftpSessionPool {
         port,
         username,
         ...credentials,
+        // Straight to the one method there are credentials for: ssh2 would first ask with
+        // 'none' to learn the server's methods, a round trip of ~10 ms against OpenSSH.
+        authHandler: ['privateKey' in credentials ? 'publickey' : 'password'],
         readyTimeout: this.readyTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
