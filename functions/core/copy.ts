@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import type { Endpoint } from './endpoint';
+import type { Endpoint, OpenRead } from './endpoint';
 import { classifyError } from './errors';
 import { S3Endpoint } from './s3/s3-endpoint';
 import { Sha256Meter } from './sha256-meter';
@@ -47,14 +47,14 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   }
 
   try {
-    // The target's handshake runs while the source is looked up, not after it.
-    const [stat] = await Promise.all([source.stat(), target.connect?.()]);
+    // The source opens while the target's handshake runs, not after it: its first bytes wait
+    // in the socket, and its stat comes with the open.
+    const { stat, body: input } = await openBoth(source, target);
     const meter = new Sha256Meter({
       expectedBytes: stat.size,
       expectedSha256: options.expectedSha256 ?? stat.sha256,
       onProgress: options.onProgress && ((bytes) => options.onProgress!(bytes, stat.size)),
     });
-    const input = await source.openRead();
     const reading = pipeline(input, meter);
     // Awaited below; until then a failed read surfaces through the writer, not as an unhandled rejection.
     reading.catch(() => undefined);
@@ -71,4 +71,15 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   } catch (error) {
     throw classifyError(error);
   }
+}
+
+/** Opens `source` and connects `target` together; if either fails, neither is left open. The source's error wins. */
+async function openBoth(source: Endpoint, target: Endpoint): Promise<OpenRead> {
+  const [opened, connected] = await Promise.allSettled([source.openRead(), target.connect?.()]);
+  if (opened.status === 'rejected') throw opened.reason;
+  if (connected.status === 'rejected') {
+    opened.value.body.destroy();
+    throw connected.reason;
+  }
+  return opened.value;
 }

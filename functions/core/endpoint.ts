@@ -16,6 +16,12 @@ export interface ListEntry {
   readonly mtime: Date;
 }
 
+/** A read in progress: the content, and what the storage said about it when it was opened. */
+export interface OpenRead {
+  readonly stat: ObjectStat;
+  readonly body: Readable;
+}
+
 /** What the engine tells a target about the stream it writes. */
 export interface WriteOptions {
   /** Exact byte count, when the source announced one; sizes multipart parts. @default unknown */
@@ -32,8 +38,11 @@ export interface Endpoint {
   /** `s3://bucket/key` or `sftp://user@host:port/path`, for results and messages. */
   readonly uri: string;
   stat(): Promise<ObjectStat>;
-  /** A stream of the whole content. */
-  openRead(): Promise<Readable>;
+  /**
+   * Opens the whole content as a stream. The stat comes with it, from the same request
+   * (S3 GetObject's headers; SFTP fstat of the open handle): a copy needs no separate stat.
+   */
+  openRead(): Promise<OpenRead>;
   /** Writes the stream so the final name holds either the old content or all of the new, never a part. */
   writeAtomically(body: Readable, options?: WriteOptions): Promise<void>;
   /** Files directly in the directory (SFTP) or under the key prefix (S3) this location names. */

@@ -106,7 +106,7 @@ export class StandInPipeline {
       return;
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of await from.openRead()) chunks.push(chunk as Buffer);
+    for await (const chunk of (await from.openRead()).body) chunks.push(chunk as Buffer);
     let bytes = Buffer.concat(chunks);
     if (delivery === 'corrupt') bytes[0] = bytes[0]! ^ 0xff;
     if (delivery === 'truncate') bytes = bytes.subarray(0, bytes.length - 1);

@@ -109,7 +109,7 @@ export async function validate(
     const hash = createHash('sha256');
     let bytes = 0;
     try {
-      for await (const chunk of await endpoint.openRead()) {
+      for await (const chunk of (await endpoint.openRead()).body) {
         hash.update(chunk as Buffer);
         bytes += (chunk as Buffer).length;
       }

@@ -11,7 +11,7 @@ import {
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import type { Endpoint, ListEntry, ObjectStat, WriteOptions } from '../endpoint';
+import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
 import { classifyError } from '../errors';
 import type { S3Location } from '../locations';
 import { assertSafePath } from '../paths';
@@ -52,21 +52,15 @@ export class S3Endpoint implements Endpoint {
   }
 
   async stat(): Promise<ObjectStat> {
-    const head = await this.head();
-    const sha256 = recordedSha256(head);
-    return {
-      size: head.ContentLength ?? 0,
-      mtime: head.LastModified ?? new Date(0),
-      ...(sha256 !== undefined ? { sha256 } : {}),
-    };
+    return statOf(await this.head());
   }
 
-  async openRead(): Promise<Readable> {
+  async openRead(): Promise<OpenRead> {
     try {
       const object = await this.client.send(
         new GetObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }),
       );
-      return object.Body as Readable;
+      return { stat: statOf(object), body: object.Body as Readable };
     } catch (error) {
       throw classifyError(error);
     }
@@ -254,7 +248,7 @@ export class S3Endpoint implements Endpoint {
   private async hashContent(size: number, expectedSha256?: string, signal?: AbortSignal): Promise<string> {
     const meter = new Sha256Meter({ expectedBytes: size, expectedSha256 });
     await pipeline(
-      await this.openRead(),
+      (await this.openRead()).body,
       meter,
       async (chunks: AsyncIterable<Buffer>) => {
         for await (const chunk of chunks) void chunk;
@@ -297,7 +291,19 @@ export class S3Endpoint implements Endpoint {
 }
 
 /** The hex SHA-256 fileflow recorded in an object's metadata, if it is one. */
-function recordedSha256(head: HeadObjectCommandOutput): string | undefined {
+/** What a HeadObject or GetObject answer says about the object. */
+function statOf(object: ObjectHeaders): ObjectStat {
+  const sha256 = recordedSha256(object);
+  return {
+    size: object.ContentLength ?? 0,
+    mtime: object.LastModified ?? new Date(0),
+    ...(sha256 !== undefined ? { sha256 } : {}),
+  };
+}
+
+type ObjectHeaders = Pick<HeadObjectCommandOutput, 'ContentLength' | 'LastModified' | 'Metadata'>;
+
+function recordedSha256(head: ObjectHeaders): string | undefined {
   const sha256 = head.Metadata?.[SHA256_METADATA_KEY];
   return sha256 !== undefined && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
 }

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import type { Endpoint, ListEntry, ObjectStat, WriteOptions } from '../endpoint';
+import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
 import { classifyError, NoSpaceError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
@@ -44,7 +44,7 @@ export class SftpEndpoint implements Endpoint {
     });
   }
 
-  async openRead(): Promise<Readable> {
+  async openRead(): Promise<OpenRead> {
     const session = await this.session();
     try {
       const handle = await call<Buffer>((cb) => session.sftp.open(this.absolutePath, 'r', cb));
@@ -52,7 +52,10 @@ export class SftpEndpoint implements Endpoint {
         session.sftp.close(handle, () => undefined);
         throw error;
       });
-      return new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release());
+      return {
+        stat: { size: stats.size, mtime: new Date(stats.mtime * 1000) },
+        body: new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release()),
+      };
     } catch (error) {
       session.release();
       throw classifyError(error);
