@@ -11,7 +11,7 @@
  * - anything else (`--help`, an unknown command) runs the bundle of the whole CLI.
  * If esbuild is missing or fails, tsx runs the sources as before.
  *
- * Bundles run with V8's code cache (see loadBundle): compiling the ~2.1 MB copy bundle was
+ * Bundles run with V8's code cache (see loadBundle): compiling the ~2.6 MB copy bundle was
  * the largest part of start-up.
  *
  * The shebang caps V8's young generation at 2 MiB semi-spaces (default 16): streamed
@@ -162,10 +162,6 @@ async function buildBundle(bundle) {
     // A dynamic import() becomes a require(): a bundle runs as a vm.Script, where import() has
     // no loader; the engine loads ssh2 that way, with its first SFTP session.
     supported: { 'dynamic-import': false },
-    // ES module builds where packages ship them (the AWS SDK): esbuild keeps only what is used
-    // and needs no export objects per module. The copy bundle shrinks from 2.6 to 2.1 MB and a
-    // 1 KiB S3→S3 copy starts ~10–15 ms sooner.
-    mainFields: ['module', 'main'],
     metafile: true,
     write: false,
     logLevel: 'silent',
