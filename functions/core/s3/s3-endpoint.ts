@@ -290,7 +290,6 @@ export class S3Endpoint implements Endpoint {
   }
 }
 
-/** The hex SHA-256 fileflow recorded in an object's metadata, if it is one. */
 /** What a HeadObject or GetObject answer says about the object. */
 function statOf(object: ObjectHeaders): ObjectStat {
   const sha256 = recordedSha256(object);
@@ -303,6 +302,7 @@ function statOf(object: ObjectHeaders): ObjectStat {
 
 type ObjectHeaders = Pick<HeadObjectCommandOutput, 'ContentLength' | 'LastModified' | 'Metadata'>;
 
+/** The hex SHA-256 fileflow recorded in an object's metadata, if it is one. */
 function recordedSha256(head: ObjectHeaders): string | undefined {
   const sha256 = head.Metadata?.[SHA256_METADATA_KEY];
   return sha256 !== undefined && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
