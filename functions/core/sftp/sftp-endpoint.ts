@@ -40,7 +40,7 @@ export class SftpEndpoint implements Endpoint {
   async stat(): Promise<ObjectStat> {
     return this.withSession(async ({ sftp }) => {
       const stats = await call<Stats>((cb) => sftp.stat(this.absolutePath, cb));
-      return { size: stats.size, mtime: new Date(stats.mtime * 1000) };
+      return statOf(stats);
     });
   }
 
@@ -53,7 +53,7 @@ export class SftpEndpoint implements Endpoint {
         throw error;
       });
       return {
-        stat: { size: stats.size, mtime: new Date(stats.mtime * 1000) },
+        stat: statOf(stats),
         body: new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release()),
       };
     } catch (error) {
@@ -240,6 +240,11 @@ async function makeDirectories(sftp: SFTPWrapper, directory: string, baseDir: st
         throw error;
     });
   }
+}
+
+/** What an SFTP STAT or FSTAT answer says about the file (SFTP times are in seconds). */
+function statOf(stats: Stats): ObjectStat {
+  return { size: stats.size, mtime: new Date(stats.mtime * 1000) };
 }
 
 async function fsyncIfOffered(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
