@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { Upload } from '@aws-sdk/lib-storage';
 import { s3ClientFor, S3RVER_CREDENTIALS, startS3Server } from '../cli/local/s3-server';
 import { startSshd } from '../cli/local/sshd';
@@ -19,6 +20,7 @@ import { startSshd } from '../cli/local/sshd';
 const REPO_ROOT = resolve(__dirname, '..');
 const CLI = join(REPO_ROOT, 'bin', 'fileflow.cjs');
 const MIB = 1024 * 1024;
+const execFileAsync = promisify(execFile);
 /**
  * Every tool runs without the CA-bundle variables a shell may carry: nothing on loopback
  * speaks TLS, and they are not free. Node parses `NODE_EXTRA_CA_CERTS` at every start,
@@ -91,8 +93,13 @@ export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTim
   });
 }
 
-/** Runs a command under GNU time; rejects with its stderr when it fails. */
-function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+/**
+ * Runs a command under GNU time; rejects with its stderr when it fails. Every command, of
+ * every tool, starts with nothing left to write back: `sync` first flushes what the previous
+ * command wrote, which the kernel would otherwise write back during the next one.
+ */
+async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+  await execFileAsync('sync', []);
   return new Promise((resolvePromise, reject) => {
     execFile(
       '/usr/bin/time',
