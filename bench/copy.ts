@@ -94,27 +94,31 @@ export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTim
 }
 
 /**
- * Runs a command under GNU time; rejects with its stderr when it fails. Every command, of
- * every tool, starts with nothing left to write back: `sync` first flushes what the previous
- * command wrote, which the kernel would otherwise write back during the next one.
+ * Runs a command under GNU time, for its peak RSS and CPU time; rejects with its stderr when
+ * it fails. The wall time is taken here: GNU time prints it in steps of 10 ms, a tenth of an
+ * S3 → S3 copy. Every command, of every tool, starts with nothing left to write back: `sync`
+ * first flushes what the previous command wrote, which the kernel would otherwise write back
+ * during the next one.
  */
 async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
   await execFileAsync('sync', []);
   return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
     execFile(
       '/usr/bin/time',
-      ['-f', '__time__ %e %M %U %S', command, ...args],
+      ['-f', '__time__ %M %U %S', command, ...args],
       { cwd: REPO_ROOT, env: { ...process.env, ...WITHOUT_CA_BUNDLES, ...env }, maxBuffer: 16 * MIB },
       (error, stdout, stderr) => {
-        const match = /__time__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
+        const seconds = (performance.now() - started) / 1000;
+        const match = /__time__ (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
         if (error || !match) {
           reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || error?.message}`));
           return;
         }
         resolvePromise({
-          seconds: Number(match[1]),
-          peakRssKib: Number(match[2]),
-          cpuSeconds: Number(match[3]) + Number(match[4]),
+          seconds,
+          peakRssKib: Number(match[1]),
+          cpuSeconds: Number(match[2]) + Number(match[3]),
           stdout,
         });
       },
