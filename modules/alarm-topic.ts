@@ -1,4 +1,5 @@
 /** The SNS topic that every fileflow alarm notifies, with its e-mail subscription. */
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
@@ -33,4 +34,37 @@ export class AlarmTopic extends Construct {
       endpoint: props.email,
     });
   }
+}
+
+/** What {@link functionErrorsAlarm} alarms on, and whom it tells. */
+export interface FunctionErrorsAlarmProps {
+  readonly alarmName: string;
+  readonly alarmDescription: string;
+  /** Name of the Lambda function whose `Errors` metric is watched. */
+  readonly functionName: string;
+  /** The alarm topic: notified when the alarm fires and when it clears. */
+  readonly alarmTopicArn: string;
+}
+
+/** An alarm on any error of a Lambda function within 5 minutes; no invocations is not a failure. */
+export function functionErrorsAlarm(
+  scope: Construct,
+  id: string,
+  props: FunctionErrorsAlarmProps,
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    alarmName: props.alarmName,
+    alarmDescription: props.alarmDescription,
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: { FunctionName: props.functionName },
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    comparisonOperator: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+    alarmActions: [props.alarmTopicArn],
+    okActions: [props.alarmTopicArn],
+  });
 }

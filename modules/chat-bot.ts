@@ -20,10 +20,11 @@
  * No write on the customer index, the notification log or the workflow
  * definitions.
  */
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
+import { functionErrorsAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import type { TrackingTables } from './tracking-tables';
 
@@ -157,42 +158,19 @@ export class ChatBot extends Construct {
       functionUrlAuthType: 'NONE',
     });
 
-    this.errorAlarm = errorAlarm(this, 'errors-alarm', functionName, this.function, 'The chat bot function', props);
-    this.workerErrorAlarm = errorAlarm(
-      this,
-      'worker-errors-alarm',
-      workerName,
-      this.worker,
-      'The chat bot worker (a retry audit or re-drive)',
-      props,
-    );
+    this.errorAlarm = functionErrorsAlarm(this, 'errors-alarm', {
+      alarmName: `${functionName}-errors`,
+      alarmDescription: 'The chat bot function failed: see its log group',
+      functionName: this.function.function.functionName,
+      alarmTopicArn: props.alarmTopicArn,
+    });
+    this.workerErrorAlarm = functionErrorsAlarm(this, 'worker-errors-alarm', {
+      alarmName: `${workerName}-errors`,
+      alarmDescription: 'The chat bot worker (a retry audit or re-drive) failed: see its log group',
+      functionName: this.worker.function.functionName,
+      alarmTopicArn: props.alarmTopicArn,
+    });
   }
-}
-
-/** An alarm on any error of `fn`, named after it (`name`, its function name, known before synth). */
-function errorAlarm(
-  scope: Construct,
-  id: string,
-  name: string,
-  fn: BundledFunction,
-  what: string,
-  { alarmTopicArn }: Pick<ChatBotProps, 'alarmTopicArn'>,
-): CloudwatchMetricAlarm {
-  return new CloudwatchMetricAlarm(scope, id, {
-    alarmName: `${name}-errors`,
-    alarmDescription: `${what} failed: see its log group`,
-    namespace: 'AWS/Lambda',
-    metricName: 'Errors',
-    dimensions: { FunctionName: fn.function.functionName },
-    statistic: 'Sum',
-    period: 300,
-    evaluationPeriods: 1,
-    comparisonOperator: 'GreaterThanThreshold',
-    threshold: 0,
-    treatMissingData: 'notBreaching',
-    alarmActions: [alarmTopicArn],
-    okActions: [alarmTopicArn],
-  });
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;

@@ -5,7 +5,7 @@
  * delivered files (`functions/core/pull/poller.ts`). Usable alone: give it the tracking
  * tables and the transfer state machine it starts.
  */
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { Token } from 'cdktf';
@@ -14,6 +14,7 @@ import type { PolicyStatement } from '../asl/iam';
 import { PULL_SOURCES_VARIABLE, TRANSFER_STATE_MACHINE_VARIABLE } from '../functions/core/pull/environment';
 import type { PullSourceEndpointInput } from '../functions/core/pull/sources';
 import { IDENTIFIER_PATTERN } from '../functions/core/tracking/keys';
+import { functionErrorsAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { createServiceRole } from './service-role';
 import type { TrackingTables } from './tracking-tables';
@@ -118,20 +119,11 @@ export class PullPoller extends Construct {
       },
     });
 
-    this.errorsAlarm = new CloudwatchMetricAlarm(this, 'errors-alarm', {
+    this.errorsAlarm = functionErrorsAlarm(this, 'errors-alarm', {
       alarmName: `${prefix}-poll-pull-sources-errors`,
       alarmDescription: 'The pull poller failed: a pull source could not be listed, started or cleaned up; see its log',
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: this.function.function.functionName },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      comparisonOperator: 'GreaterThanThreshold',
-      threshold: 0,
-      treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+      functionName: this.function.function.functionName,
+      alarmTopicArn: props.alarmTopicArn,
     });
   }
 }
