@@ -3,7 +3,7 @@ import { TerraformStack } from 'cdktf';
 import { PULL_SOURCES_VARIABLE, TRANSFER_STATE_MACHINE_VARIABLE } from '../../functions/core/pull/environment';
 import { pullSourcesFromEnvironment } from '../../functions/core/pull/sources';
 import { findViolations } from '../../modules/policy';
-import { PullPoller } from '../../modules/pull-poller';
+import { PullPoller, type PullPollerProps } from '../../modules/pull-poller';
 import { TrackingTables } from '../../modules/tracking-tables';
 import { TransferPipeline, type TransferPipelineProps } from '../../modules/transfer-pipeline';
 import { onlyResource, resourcesOf, synthJson, testApp, type SynthesizedStack } from '../helpers/cdktf';
@@ -48,18 +48,23 @@ function assumedBy(synth: SynthesizedStack, roleName: string): unknown {
     .Principal;
 }
 
+/** The dev environment's poller, on its own tables and a given state machine. */
+function devPoller(stack: TerraformStack, sources: PullPollerProps['sources']): PullPoller {
+  const tables = new TrackingTables(stack, 'tables', { namePrefix: 'ff-dev' });
+  return new PullPoller(stack, 'poller', {
+    namePrefix: 'ff-dev',
+    logRetentionDays: 14,
+    alarmTopicArn: ALARM_TOPIC,
+    tables,
+    stateMachineArn: STATE_MACHINE,
+    sources,
+  });
+}
+
 describe('PullPoller', () => {
   describe('GIVEN the poller alone, on its own tables and a given state machine', () => {
     const stack = new TerraformStack(testApp(), 'poller');
-    const tables = new TrackingTables(stack, 'tables', { namePrefix: 'ff-dev' });
-    new PullPoller(stack, 'poller', {
-      namePrefix: 'ff-dev',
-      logRetentionDays: 14,
-      alarmTopicArn: ALARM_TOPIC,
-      tables,
-      stateMachineArn: STATE_MACHINE,
-      sources: SOURCES,
-    });
+    devPoller(stack, SOURCES);
     const synth = synthJson(stack);
 
     it('THEN a schedule invokes the function every minute through a role that may invoke that function only', () => {
@@ -224,7 +229,6 @@ describe('PullPoller', () => {
   describe('GIVEN more pull servers than a Lambda environment holds', () => {
     it('THEN synth stops with the reason instead of a deploy that Lambda refuses', () => {
       const stack = new TerraformStack(testApp(), 'many-servers');
-      const tables = new TrackingTables(stack, 'tables', { namePrefix: 'ff-dev' });
       const sources = Object.fromEntries(
         Array.from({ length: 40 }, (_, index) => [
           `partner-${index}`,
@@ -236,16 +240,9 @@ describe('PullPoller', () => {
           },
         ]),
       );
-      const build = () =>
-        new PullPoller(stack, 'poller', {
-          namePrefix: 'ff-dev',
-          logRetentionDays: 14,
-          alarmTopicArn: ALARM_TOPIC,
-          tables,
-          stateMachineArn: STATE_MACHINE,
-          sources,
-        });
-      expect(build).to.throw(new RegExp(`over Lambda's limit of 4096 \\(${PULL_SOURCES_VARIABLE} alone`));
+      expect(() => devPoller(stack, sources)).to.throw(
+        new RegExp(`over Lambda's limit of 4096 \\(${PULL_SOURCES_VARIABLE} alone`),
+      );
     });
   });
 });
