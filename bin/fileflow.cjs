@@ -25,8 +25,7 @@
  * V8 rejects Node's embedded code cache for its own modules (http, https, http2,
  * child_process…), which then compile from source, ~12 ms of every `copy` start.
  */
-const v8 = require('node:v8');
-v8.setFlagsFromString('--max-semi-space-size=0');
+require('node:v8').setFlagsFromString('--max-semi-space-size=0');
 const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join, resolve, sep } = require('node:path');
@@ -208,8 +207,6 @@ function loadBundle(file) {
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
-        // The cache must carry the flags the next start checks it under.
-        v8.setFlagsFromString('--heap-growing-percent=0');
         const temporary = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(temporary, script.createCachedData());
         renameSync(temporary, cacheFile);
@@ -224,25 +221,6 @@ function loadBundle(file) {
   require.cache[file] = bundle;
   script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dirname(file));
   bundle.loaded = true;
-  steadyHeapGrowth();
-}
-
-/**
- * After each mark-compact V8 sets the next old-generation limit by a factor it derives from
- * how much of the recent time went to collecting: up to 4×, down to 1.1×. While a transfer
- * streams, the Buffers that outlive two scavenges count against that limit; once a few
- * mark-compacts come close together, the factor falls, the next one comes sooner, and the
- * copy can end in a run of ~30 of them: +0.3–0.4 CPU-seconds and +30% wall time on a 256 MiB
- * SFTP → SFTP copy, in ~1 run in 10 (docs/field-notes.md). A fixed 4× (the factor V8 uses when
- * it collects rarely) ended 0 of 70 such copies that way, against 8 of 80 without it, with the same
- * peak RSS at 1 GiB.
- * Set only once the bundle has run: a built-in module loaded under a changed flag misses Node's
- * embedded code cache, so the two that a copy loads later are loaded first.
- */
-function steadyHeapGrowth() {
-  require('node:dns');
-  require('node:perf_hooks');
-  v8.setFlagsFromString('--heap-growing-percent=300');
 }
 
 /** Loads the bundle, building it first if needed; false if it cannot be built. */
