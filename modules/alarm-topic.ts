@@ -36,6 +36,31 @@ export class AlarmTopic extends Construct {
   }
 }
 
+/** Everything of an alarm but what {@link topicAlarm} sets for every fileflow alarm. */
+export type TopicAlarmConfig = Omit<
+  ConstructorParameters<typeof CloudwatchMetricAlarm>[2],
+  'evaluationPeriods' | 'treatMissingData' | 'alarmActions' | 'okActions'
+>;
+
+/**
+ * An alarm that fires on one breaching period and tells the alarm topic when it fires and when it
+ * clears. A period without data (no executions, no invocations, no run) is not a failure.
+ */
+export function topicAlarm(
+  scope: Construct,
+  id: string,
+  alarmTopicArn: string,
+  config: TopicAlarmConfig,
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    evaluationPeriods: 1,
+    treatMissingData: 'notBreaching',
+    alarmActions: [alarmTopicArn],
+    okActions: [alarmTopicArn],
+    ...config,
+  });
+}
+
 /** What {@link functionErrorsAlarm} alarms on, and whom it tells. */
 export interface FunctionErrorsAlarmProps {
   readonly alarmName: string;
@@ -52,7 +77,7 @@ export function functionErrorsAlarm(
   id: string,
   props: FunctionErrorsAlarmProps,
 ): CloudwatchMetricAlarm {
-  return new CloudwatchMetricAlarm(scope, id, {
+  return topicAlarm(scope, id, props.alarmTopicArn, {
     alarmName: props.alarmName,
     alarmDescription: props.alarmDescription,
     namespace: 'AWS/Lambda',
@@ -60,11 +85,7 @@ export function functionErrorsAlarm(
     dimensions: { FunctionName: props.functionName },
     statistic: 'Sum',
     period: 300,
-    evaluationPeriods: 1,
     comparisonOperator: 'GreaterThanThreshold',
     threshold: 0,
-    treatMissingData: 'notBreaching',
-    alarmActions: [props.alarmTopicArn],
-    okActions: [props.alarmTopicArn],
   });
 }

@@ -15,7 +15,7 @@
  */
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -37,6 +37,7 @@ import {
   type ExportedTable,
   type ExportedTableName,
 } from '../functions/core/analytics/export';
+import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { SAVED_QUERIES, type SavedQuery } from './analytics-queries';
 import { BundledFunction } from './bundled-function';
 import { SecureBucket, type BucketReference } from './secure-bucket';
@@ -378,39 +379,25 @@ export class AnalyticsExport extends Construct {
     );
 
     // ---------------------------------------------------------------- alarms
-    const alarm = (alarmId: string, config: AlarmConfig) =>
-      new CloudwatchMetricAlarm(this, alarmId, {
-        namespace: 'AWS/Lambda',
-        dimensions: { FunctionName: this.exporter.function.functionName },
-        period: 300,
-        evaluationPeriods: 1,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [props.alarmTopicArn],
-        okActions: [props.alarmTopicArn],
-        ...config,
-      });
-    this.iteratorAgeAlarm = alarm('iterator-age-alarm', {
+    this.iteratorAgeAlarm = topicAlarm(this, 'iterator-age-alarm', props.alarmTopicArn, {
       alarmName: `${prefix}-analytics-export-behind`,
       alarmDescription: 'The analytics export is behind the tracking tables: stream records expire after 24 h',
+      namespace: 'AWS/Lambda',
       metricName: 'IteratorAge',
+      dimensions: { FunctionName: this.exporter.function.functionName },
       statistic: 'Maximum',
+      period: 300,
+      comparisonOperator: 'GreaterThanThreshold',
       threshold: defaults.iteratorAgeAlarmSeconds * 1000,
     });
-    this.errorsAlarm = alarm('errors-alarm', {
+    this.errorsAlarm = functionErrorsAlarm(this, 'errors-alarm', {
       alarmName: `${prefix}-analytics-export-errors`,
       alarmDescription: 'The analytics export function failed: see its log group',
-      metricName: 'Errors',
-      statistic: 'Sum',
-      threshold: 0,
+      functionName: this.exporter.function.functionName,
+      alarmTopicArn: props.alarmTopicArn,
     });
   }
 }
-
-type AlarmConfig = Pick<
-  ConstructorParameters<typeof CloudwatchMetricAlarm>[2],
-  'alarmName' | 'alarmDescription' | 'metricName' | 'statistic' | 'threshold'
->;
 
 /** Every exportable table of `tracking` that streams, as {@link AnalyticsExportProps.tables} takes them. */
 export function streamingTablesOf(tracking: TrackingTables): ExportedTableInput[] {

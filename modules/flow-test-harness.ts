@@ -8,7 +8,7 @@
  * dashboard and a Glue table (queried in an Athena workgroup) show the results.
  */
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
@@ -28,6 +28,7 @@ import { HARNESS_ENVIRONMENT } from '../functions/core/harness/aws-deps';
 import { SYNTHETIC_TAG } from '../functions/core/harness/prepare';
 import type { HarnessStepName } from '../functions/core/harness/steps';
 import { HARNESS_METRIC_FAMILY, harnessMetricsNamespace } from '../functions/core/metrics/catalogue';
+import { topicAlarm, type TopicAlarmConfig } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { harnessDashboardBody } from './harness-dashboard';
 import type { ExistingKmsKey } from './landing-zone';
@@ -352,15 +353,8 @@ export class FlowTestHarness extends Construct {
     this.dailySchedule = scheduleOf('daily', schedule);
     if (props.criticalSchedule) this.criticalSchedule = scheduleOf('critical', props.criticalSchedule);
 
-    const alarm = (alarmId: string, config: AlarmConfig) =>
-      new CloudwatchMetricAlarm(this, alarmId, {
-        evaluationPeriods: 1,
-        // No run in a period is not a failure: the execution alarms catch runs that break.
-        treatMissingData: 'notBreaching',
-        alarmActions: [props.alarmTopicArn],
-        okActions: [props.alarmTopicArn],
-        ...config,
-      });
+    // No run in a period is not a failure: the execution alarms catch runs that break.
+    const alarm = (alarmId: string, config: TopicAlarmConfig) => topicAlarm(this, alarmId, props.alarmTopicArn, config);
     const executionAlarm = (metric: 'ExecutionsFailed' | 'ExecutionsTimedOut', what: string) =>
       alarm(`${what}-alarm`, {
         alarmName: `${prefix}-harness-executions-${what}`,
@@ -431,11 +425,6 @@ export class FlowTestHarness extends Construct {
     });
   }
 }
-
-type AlarmConfig = Omit<
-  ConstructorParameters<typeof CloudwatchMetricAlarm>[2],
-  'evaluationPeriods' | 'treatMissingData' | 'alarmActions' | 'okActions'
->;
 
 /** What one function may do: its statements, and the buckets it may list under which prefixes. */
 interface StepAccess {

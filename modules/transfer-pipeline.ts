@@ -6,7 +6,7 @@
  * given topic; one dashboard shows the flow.
  */
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -14,6 +14,7 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../asl/iam';
 import { buildTransferDefinition, type TransferFunctionArns } from '../asl/workflows/transfer';
+import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { isValidCustomerId, LandingZone, type ExistingKmsKey, type ExistingLandingBucket } from './landing-zone';
 import { pipelineDashboardBody, transferMetricsNamespace } from './pipeline-dashboard';
@@ -271,37 +272,27 @@ export class TransferPipeline extends Construct {
       });
     }
 
-    const alarm = (id: string, config: AlarmConfig) =>
-      new CloudwatchMetricAlarm(this, id, {
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        comparisonOperator: 'GreaterThanThreshold',
-        threshold: 0,
-        // No executions or invocations in a period is not a failure.
-        treatMissingData: 'notBreaching',
-        alarmActions: [props.alarmTopicArn],
-        okActions: [props.alarmTopicArn],
-        ...config,
-      });
-    this.executionsFailedAlarm = alarm('executions-failed-alarm', {
+    this.executionsFailedAlarm = topicAlarm(this, 'executions-failed-alarm', props.alarmTopicArn, {
       alarmName: `${prefix}-transfer-executions-failed`,
       alarmDescription: 'Transfer workflow executions failed: see the execution history and the review queue',
       namespace: 'AWS/States',
       metricName: 'ExecutionsFailed',
       dimensions: { StateMachineArn: this.workflow.stateMachine.arn },
+      statistic: 'Sum',
+      period: 300,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
     });
     this.functionErrorAlarms = Object.fromEntries(
       Object.entries(this.functions).map(([handler, fn]) => {
         const file = TRANSFER_HANDLERS[handler as TransferHandler];
         return [
           handler,
-          alarm(`${file}-errors-alarm`, {
+          functionErrorsAlarm(this, `${file}-errors-alarm`, {
             alarmName: `${prefix}-${file}-errors`,
             alarmDescription: `The ${file} function failed: see its log group`,
-            namespace: 'AWS/Lambda',
-            metricName: 'Errors',
-            dimensions: { FunctionName: fn.function.functionName },
+            functionName: fn.function.functionName,
+            alarmTopicArn: props.alarmTopicArn,
           }),
         ];
       }),
@@ -325,11 +316,6 @@ export class TransferPipeline extends Construct {
     });
   }
 }
-
-type AlarmConfig = Pick<
-  ConstructorParameters<typeof CloudwatchMetricAlarm>[2],
-  'alarmName' | 'alarmDescription' | 'namespace' | 'metricName' | 'dimensions'
->;
 
 /** One statement, or none when there is nothing to grant it on (IAM refuses an empty Resource). */
 function granted(actions: string[], resources: readonly string[]): PolicyStatement[] {

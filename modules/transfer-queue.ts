@@ -10,7 +10,7 @@
  */
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
@@ -21,6 +21,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { topicAlarm } from './alarm-topic';
 
 /** A queue created elsewhere that the rule fills and the pipe drains. */
 export interface ExistingTransferQueue {
@@ -239,16 +240,12 @@ export class TransferEventQueue extends Construct {
       namespace: 'AWS/SQS',
       statistic: 'Maximum',
       period: 60,
-      evaluationPeriods: 1,
       comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: [topicArn],
-      okActions: [topicArn],
     };
     return {
       deadLetterQueueNotEmpty:
         this.deadLetterQueue &&
-        new CloudwatchMetricAlarm(this, 'dead-letter-alarm', {
+        topicAlarm(this, 'dead-letter-alarm', topicArn, {
           ...common,
           alarmName: `${props.namePrefix}-transfers-dead-letters`,
           alarmDescription: 'Transfer events are waiting in the dead-letter queue: inspect, fix, then redrive',
@@ -256,7 +253,7 @@ export class TransferEventQueue extends Construct {
           dimensions: { QueueName: this.deadLetterQueue.name },
           threshold: 0,
         }),
-      oldestMessageTooOld: new CloudwatchMetricAlarm(this, 'oldest-message-alarm', {
+      oldestMessageTooOld: topicAlarm(this, 'oldest-message-alarm', topicArn, {
         ...common,
         alarmName: `${props.namePrefix}-transfers-waiting`,
         alarmDescription:
