@@ -49,7 +49,7 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   try {
     // The source opens while the target's handshake runs, not after it: its first bytes wait
     // in the socket, and its stat comes with the open.
-    const { stat, body: input } = await openBoth(source, target);
+    const { stat, body: input, recycle } = await openBoth(source, target);
     const meter = new Sha256Meter({
       expectedBytes: stat.size,
       expectedSha256: options.expectedSha256 ?? stat.sha256,
@@ -59,7 +59,8 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
     // Awaited below; until then a failed read surfaces through the writer, not as an unhandled rejection.
     reading.catch(() => undefined);
     try {
-      await target.writeAtomically(meter, { size: stat.size, sha256: () => meter.digest() });
+      // The meter passes the source's chunks on as they are: the target can hand them back.
+      await target.writeAtomically(meter, { size: stat.size, sha256: () => meter.digest(), recycle });
     } catch (error) {
       input.destroy();
       meter.destroy();

@@ -20,6 +20,11 @@ export interface ListEntry {
 export interface OpenRead {
   readonly stat: ObjectStat;
   readonly body: Readable;
+  /**
+   * Takes back a chunk of `body` once nothing needs its bytes any more, to read the next ones
+   * into it instead of into a new buffer (see {@link WriteOptions.recycle}). @default none
+   */
+  readonly recycle?: (chunk: Buffer) => void;
 }
 
 /** What the engine tells a target about the stream it writes. */
@@ -28,6 +33,11 @@ export interface WriteOptions {
   readonly size?: number;
   /** Hex SHA-256 of the stream, callable once it has ended; endpoints that record it hash on their own without it. @default hashed by the endpoint */
   readonly sha256?: () => string;
+  /**
+   * Called with each chunk of the stream once the target has sent or copied its bytes and keeps
+   * no reference to it: the source's {@link OpenRead.recycle}. @default none
+   */
+  readonly recycle?: (chunk: Buffer) => void;
 }
 
 /**

@@ -16,6 +16,7 @@ import { resolveUnder } from '../../functions/core/paths';
 import { uploadMultipart } from '../../functions/core/s3/multipart-upload';
 import { copyObjectServerSide } from '../../functions/core/s3/server-side-copy';
 import { hostKeyRefusal, openSshFingerprint } from '../../functions/core/sftp/host-key';
+import { SftpPipelinedWriter } from '../../functions/core/sftp/pipelined-streams';
 
 describe('classifyError: raw SDK, ssh2 and socket errors become typed transfer errors', () => {
   const cases: [string, unknown, string, boolean][] = [
@@ -278,6 +279,38 @@ describe('uploadMultipart: streamed S3 writes from a fixed pool of part buffers'
     ).to.deep.equal([1, 2, 3, 4, 5]);
   });
 
+  it('GIVEN a source that takes its chunks back WHEN uploaded THEN each chunk is handed back once, after its bytes are in a part, so reusing it changes nothing uploaded', async () => {
+    const bodies: Buffer[] = [];
+    const send = sinon.stub().callsFake(async (command: unknown) => {
+      if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'u-1' };
+      if (command instanceof UploadPartCommand) {
+        bodies[command.input.PartNumber! - 1] = Buffer.from(command.input.Body as Buffer);
+        return { ETag: '"e"' };
+      }
+      return {};
+    });
+    const emitted: Buffer[] = [];
+    const handedBack: Buffer[] = [];
+    async function* source() {
+      for await (const chunk of chunks([3, 14, 7, 9, 12])) {
+        emitted.push(chunk);
+        yield chunk;
+      }
+    }
+
+    await uploadMultipart({ send } as unknown as S3Client, source(), {
+      ...request,
+      recycle: (chunk) => {
+        handedBack.push(chunk);
+        chunk.fill(0xff);
+      },
+    });
+
+    expect(handedBack).to.deep.equal(emitted);
+    expect(handedBack.every((chunk, i) => chunk === emitted[i])).to.equal(true);
+    expect(Buffer.concat(bodies)).to.deep.equal(Buffer.from(Array.from({ length: 45 }, (_, i) => i)));
+  });
+
   it('GIVEN a part that fails and an abort that fails too WHEN uploaded THEN the upload is not completed and the part failure is thrown', async () => {
     const partFailure = Object.assign(new Error('boom'), { name: 'InternalError' });
     const send = sinon.stub().callsFake(async (command: unknown) => {
@@ -296,5 +329,36 @@ describe('uploadMultipart: streamed S3 writes from a fixed pool of part buffers'
     const commands = send.getCalls().map((call) => call.args[0]);
     expect(commands.some((c) => c instanceof AbortMultipartUploadCommand)).to.equal(true);
     expect(commands.some((c) => c instanceof CompleteMultipartUploadCommand)).to.equal(false);
+  });
+});
+
+describe('SftpPipelinedWriter: handing chunks back to the source', () => {
+  /** An SFTP channel that answers every WRITE at once; `_maxWriteLen` is what ssh2 learned from the server. */
+  function channel(maxWriteLen: number | undefined) {
+    return {
+      ...(maxWriteLen === undefined ? {} : { _maxWriteLen: maxWriteLen }),
+      write: (_h: Buffer, _d: Buffer, _o: number, _l: number, _p: number, cb: (error?: Error) => void) =>
+        setImmediate(cb),
+    };
+  }
+
+  async function writeThrough(maxWriteLen: number | undefined): Promise<Buffer[]> {
+    const handedBack: Buffer[] = [];
+    const writer = new SftpPipelinedWriter(channel(maxWriteLen) as never, Buffer.from('h'), {
+      recycle: (chunk) => handedBack.push(chunk),
+    });
+    for (const size of [300 * 1024, 10, 255 * 1024]) writer.write(Buffer.alloc(size));
+    await new Promise<void>((resolve, reject) =>
+      writer.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    return handedBack;
+  }
+
+  it('GIVEN a server whose request limit ssh2 knows WHEN chunks are written THEN each is handed back once its bytes are sent or copied', async () => {
+    expect((await writeThrough(255 * 1024)).map((chunk) => chunk.length)).to.deep.equal([300 * 1024, 10, 255 * 1024]);
+  });
+
+  it('GIVEN a server whose request limit is unknown WHEN chunks are written THEN none is handed back, since ssh2 may split a request and read its bytes later', async () => {
+    expect(await writeThrough(undefined)).to.deep.equal([]);
   });
 });

@@ -15,6 +15,8 @@ export interface MultipartUploadRequest {
   readonly attributes: ObjectAttributes;
   readonly partBytes: number;
   readonly partsInFlight: number;
+  /** Given each chunk of the body once it is copied into a part buffer (the source's `recycle`). @default none */
+  readonly recycle?: (chunk: Buffer) => void;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function uploadMultipart(
   body: AsyncIterable<Buffer>,
   request: MultipartUploadRequest,
 ): Promise<number> {
-  const { bucket: Bucket, key: Key, attributes, partBytes, partsInFlight } = request;
+  const { bucket: Bucket, key: Key, attributes, partBytes, partsInFlight, recycle } = request;
   const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...attributes }));
   const parts: CompletedPart[] = [];
   const free: Buffer[] = [];
@@ -119,6 +121,7 @@ export async function uploadMultipart(
           filled = 0;
         }
       }
+      recycle?.(chunk);
     }
     if (filled > 0 || partNumber === 1) send(buffer, filled);
     await Promise.all([...inFlight]);

@@ -125,6 +125,7 @@ export class S3Endpoint implements Endpoint {
           attributes: this.attributes(undefined),
           partBytes,
           partsInFlight: PARTS_IN_FLIGHT,
+          recycle: options.recycle,
         });
         await copyObjectServerSide(this.client, {
           from: this.location,

@@ -25,6 +25,12 @@ export interface PipelineOptions {
   readonly requestsInFlight?: number;
 }
 
+/** Options of a {@link SftpPipelinedWriter}. */
+export interface PipelinedWriterOptions extends PipelineOptions {
+  /** Given each incoming chunk once its bytes are sent or copied (the source's `recycle`). @default none */
+  readonly recycle?: (chunk: Buffer) => void;
+}
+
 /**
  * Request sizes for one direction on one SFTP session: as large as the server
  * takes, as many as fill {@link BYTES_IN_FLIGHT}. ssh2 learns the limits (from
@@ -52,6 +58,13 @@ function pipelineSizing(
  * emits the chunks in order. ssh2's createReadStream issues one request at a
  * time; this keeps `requestsInFlight` outstanding (like fastGet) while still
  * being a stream, so the bytes can be hashed and written on the fly.
+ *
+ * A target that hands chunks back ({@link SftpPipelinedReader.recycle}) gets
+ * its next chunks in the same few buffers. A new 255 KiB buffer per request
+ * lives from the request until the target has sent it, long enough that many
+ * survive two young-generation collections; promoted, their memory comes back
+ * only with a full collection, and V8 then ran dozens of them per copy
+ * (49–106 on a 1 GiB SFTP → SFTP copy, 1 with the buffers reused).
  */
 export class SftpPipelinedReader extends Readable {
   private readonly chunkBytes: number;
@@ -61,6 +74,10 @@ export class SftpPipelinedReader extends Readable {
   private pending = 0;
   private readonly ready = new Map<number, Buffer>();
   private wanted = false;
+  /** Full-size chunks handed downstream and not yet given back through {@link recycle}. */
+  private readonly lent = new WeakSet<Buffer>();
+  /** Chunks given back, refilled by the next requests instead of new allocations. */
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -80,6 +97,17 @@ export class SftpPipelinedReader extends Readable {
     this.pump();
   }
 
+  /**
+   * Takes back a chunk this stream emitted, once its last consumer has copied
+   * or sent its bytes: the next request reads into it instead of into a new
+   * buffer. Anything else (a chunk not from here, a second return of the same
+   * chunk) is ignored.
+   */
+  recycle(chunk: Buffer): void {
+    if (!this.lent.delete(chunk) || this.destroyed || this.spare.length >= this.requestsInFlight) return;
+    this.spare.push(chunk);
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // Fire and forget: on a dead connection the CLOSE would never be answered.
     try {
@@ -96,6 +124,7 @@ export class SftpPipelinedReader extends Readable {
       const chunk = this.ready.get(this.nextPushOffset)!;
       this.ready.delete(this.nextPushOffset);
       this.nextPushOffset += chunk.length;
+      if (chunk.length === this.chunkBytes) this.lent.add(chunk);
       this.wanted = this.push(chunk);
     }
     if (this.nextPushOffset >= this.size && this.pending === 0) {
@@ -111,7 +140,7 @@ export class SftpPipelinedReader extends Readable {
 
   private request(offset: number, length: number): void {
     this.pending += 1;
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = (length === this.chunkBytes && this.spare.pop()) || Buffer.allocUnsafe(length);
     const fill = (filled: number): void => {
       this.sftp.read(this.handle, buffer, filled, length - filled, offset + filled, (error, bytesRead) => {
         if (this.destroyed) return;
@@ -161,11 +190,12 @@ export class SftpPipelinedWriter extends Writable {
   private readonly reusable: boolean;
   private blocked: ((error?: Error | null) => void) | undefined;
   private finishing: ((error?: Error | null) => void) | undefined;
+  private readonly recycle: ((chunk: Buffer) => void) | undefined;
 
   constructor(
     private readonly sftp: SFTPWrapper,
     private readonly handle: Buffer,
-    options: PipelineOptions = {},
+    options: PipelinedWriterOptions = {},
   ) {
     super({ highWaterMark: 1024 * 1024 });
     const sizing = pipelineSizing(sftp, 'write');
@@ -173,6 +203,8 @@ export class SftpPipelinedWriter extends Writable {
     this.chunkBytes = Math.min(options.chunkBytes ?? sizing.chunkBytes, sizing.limitBytes ?? Infinity);
     this.reusable = sizing.limitBytes !== undefined;
     this.requestsInFlight = options.requestsInFlight ?? sizing.requestsInFlight;
+    // A request ssh2 splits is read again later: its chunk is not free when `_write` returns.
+    this.recycle = this.reusable ? options.recycle : undefined;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -195,6 +227,7 @@ export class SftpPipelinedWriter extends Writable {
         if (!this.reusable) this.gathered = undefined;
       }
     }
+    this.recycle?.(chunk);
     if (this.pending < this.requestsInFlight) callback();
     else this.blocked = callback;
   }

@@ -52,10 +52,8 @@ export class SftpEndpoint implements Endpoint {
         session.sftp.close(handle, () => undefined);
         throw error;
       });
-      return {
-        stat: statOf(stats),
-        body: new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release()),
-      };
+      const body = new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release());
+      return { stat: statOf(stats), body, recycle: (chunk) => body.recycle(chunk) };
     } catch (error) {
       session.release();
       throw classifyError(error);
@@ -68,7 +66,7 @@ export class SftpEndpoint implements Endpoint {
    * when offered). On any failure the temporary file is removed — over a new
    * connection if the old one died — and the final name is never touched.
    */
-  async writeAtomically(body: Readable, _options: WriteOptions = {}): Promise<void> {
+  async writeAtomically(body: Readable, options: WriteOptions = {}): Promise<void> {
     const directory = posix.dirname(this.absolutePath);
     const temporary = posix.join(
       directory,
@@ -83,7 +81,7 @@ export class SftpEndpoint implements Endpoint {
       await makeDirectories(sftp, directory, this.location.baseDir);
       created = true;
       handle = await call<Buffer>((cb) => sftp.open(temporary, 'w', cb));
-      await pipeline(body, new SftpPipelinedWriter(sftp, handle));
+      await pipeline(body, new SftpPipelinedWriter(sftp, handle, { recycle: options.recycle }));
       await fsyncIfOffered(sftp, handle);
       const open = handle;
       handle = undefined;
