@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -75,9 +75,7 @@ describe('fileflow copy engine: an SFTP source reads into the buffers its target
   const servers = useLocalServers();
 
   async function sftpSource(path: string, size: number): Promise<{ source: Endpoint; sha256: string }> {
-    const file = join(servers.sftpRoot, path);
-    await mkdir(dirname(file), { recursive: true });
-    const sha256 = await writeRandomFile(file, size);
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, path), size);
     return { source: createEndpoint(servers.sftpLocation(path) as Location, { sftpPool: servers.pool }), sha256 };
   }
 
@@ -159,13 +157,13 @@ describe('fileflow copy engine: an SFTP source reads into the buffers its target
         direction === 'SFTP → SFTP'
           ? createEndpoint(servers.sftpLocation(`recycled/${name}.bin`) as Location, { sftpPool: servers.pool })
           : createEndpoint(servers.s3Location(`recycled/${name}.bin`), { s3: servers.s3Client });
-      const source_ = watched(source);
+      const watchedSource = watched(source);
 
-      const result = await copy(source_.source, target, {});
+      const result = await copy(watchedSource.source, target, {});
 
       expect(result.sha256).to.equal(sha256);
-      expect(source_.handedBack()).to.equal(Math.ceil((mib * MIB) / REQUEST_BYTES));
-      expect(source_.buffers()).to.be.at.most(mostBuffers);
+      expect(watchedSource.handedBack()).to.equal(Math.ceil((mib * MIB) / REQUEST_BYTES));
+      expect(watchedSource.buffers()).to.be.at.most(mostBuffers);
       const written =
         direction === 'SFTP → SFTP'
           ? await sha256OfFile(join(servers.sftpRoot, `recycled/${name}.bin`))
