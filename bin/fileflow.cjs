@@ -40,14 +40,12 @@ const OUT_DIR = join(ROOT, '.gen', 'cli');
 const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
 /**
  * Packages that find their own files at run time (native addons, launcher scripts, data
- * files, child processes) stay in node_modules; so does ssh2. Bundled, it started 15–20 ms
- * sooner, but a 256 MiB SFTP→SFTP copy then took 0.3–0.4 more CPU-seconds and 25 MiB more
- * peak RSS: V8 ran a dozen full collections where it ran one (docs/field-notes.md).
+ * files, child processes) stay in node_modules. ssh2 is bundled, its native crypto add-on
+ * required where npm installed it (nativeAddonsInPlace): an SFTP copy starts 8–18 ms sooner
+ * (docs/field-notes.md).
  */
 const EXTERNAL = [
   'cpu-features',
-  '*.node',
-  'ssh2',
   's3rver',
   'dynalite',
   'aws-local-stepfunctions',
@@ -146,6 +144,18 @@ function onlyCommand(command) {
   };
 }
 
+/**
+ * A native add-on (`*.node`) is required by its absolute path where npm installed it: the
+ * bundle lives in .gen/cli/, where a relative `require('./…/sshcrypto.node')` finds nothing,
+ * and ssh2 then falls back to its pure-JS ciphers without a word.
+ */
+const nativeAddonsInPlace = {
+  name: 'native-addons-in-place',
+  setup(build) {
+    build.onResolve({ filter: /\.node$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), external: true }));
+  },
+};
+
 async function buildBundle(bundle) {
   const esbuild = require('esbuild');
   const installed = stamp(INSTALLED);
@@ -165,7 +175,7 @@ async function buildBundle(bundle) {
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: bundle.command ? [onlyCommand(bundle.command), keepOwnDirname] : [keepOwnDirname],
+    plugins: [nativeAddonsInPlace, ...(bundle.command ? [onlyCommand(bundle.command)] : []), keepOwnDirname],
   });
   const sources = {};
   for (const input of Object.keys(result.metafile.inputs)) {

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -21,8 +23,13 @@ describe('fileflow copy (command line)', function () {
   const servers = useLocalServers();
 
   async function fileflow(...args: string[]): Promise<Outcome> {
+    return fileflowWith({}, ...args);
+  }
+
+  async function fileflowWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Outcome> {
     const env = {
       ...process.env,
+      ...extraEnv,
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'us-east-1',
@@ -103,6 +110,39 @@ describe('fileflow copy (command line)', function () {
 
     expect(outcome.code, outcome.stderr).to.equal(0);
     expect((JSON.parse(outcome.stdout) as { sha256: string }).sha256).to.equal(sha256);
+  });
+
+  it('GIVEN the installed command WHEN it copies over SFTP THEN SSH encryption runs in the native crypto add-on, not the slower pure-JS fallback', async () => {
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, 'cli', 'native.bin'), 64 * 1024);
+    // Lists, as the command exits, the native add-ons it has loaded.
+    const probe = join(await mkdtemp(join(tmpdir(), 'fileflow-addons-')), 'addons.cjs');
+    await writeFile(
+      probe,
+      `process.on('exit', () => {
+        const addons = Object.keys(require('node:module')._cache).filter((file) => file.endsWith('.node'));
+        process.stderr.write('ADDONS ' + JSON.stringify(addons) + '\\n');
+      });`,
+    );
+
+    const outcome = await fileflowWith(
+      { NODE_OPTIONS: `--require ${probe}` },
+      sftpUri('cli/native.bin'),
+      sftpUri('cli/native copy.bin'),
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+      '--json',
+    );
+
+    expect(outcome.code, outcome.stderr).to.equal(0);
+    expect((JSON.parse(outcome.stdout) as { sha256: string }).sha256).to.equal(sha256);
+    const addons = JSON.parse(/^ADDONS (.*)$/m.exec(outcome.stderr)?.[1] ?? '[]') as string[];
+    expect(
+      addons.some((addon) => addon.endsWith('/sshcrypto.node')),
+      outcome.stderr,
+    ).to.equal(true);
+    await rm(dirname(probe), { recursive: true, force: true });
   });
 
   it('GIVEN an SFTP location without a pinned host key WHEN `fileflow copy` runs THEN it refuses with a USAGE line', async () => {

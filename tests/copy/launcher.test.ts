@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 
@@ -27,13 +27,18 @@ describe('the fileflow command launcher', function () {
   const copyHelp = () => run(process.execPath, [join(root, 'bin/fileflow.cjs'), 'copy', '--help']);
   const bundle = () => join(root, '.gen/cli/command-copy.cjs');
 
-  it('GIVEN a copy command WHEN it first runs THEN ssh2 and its native crypto add-on are loaded from where npm installed them, not from the bundle', async () => {
+  it('GIVEN a copy command WHEN it first runs THEN ssh2 is in its bundle and every native add-on is required from where npm installed it', async () => {
     const { stdout } = await copyHelp();
 
     expect(stdout).to.include('Usage: fileflow copy');
     const code = readFileSync(bundle(), 'utf8');
-    expect(code).to.match(/require\("ssh2"\)/);
-    expect(code).not.to.match(/require\("[^"]+\.node"\)/);
+    expect(code).not.to.match(/require\("ssh2"\)/);
+    const addons = [...code.matchAll(/require\("([^"]+\.node)"\)/g)].map((match) => match[1]!);
+    expect(addons.some((addon) => addon.endsWith('/sshcrypto.node'))).to.equal(true);
+    for (const addon of addons) {
+      expect(isAbsolute(addon), addon).to.equal(true);
+      expect(existsSync(addon), addon).to.equal(true);
+    }
   });
 
   it('GIVEN a built bundle WHEN the launcher itself changes THEN the next command rebuilds the bundle instead of running the old one', async () => {
