@@ -3,11 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { sha256Of, writeRandomFile } from '../fixtures/files';
+import { sha256OfObject, writeRandomFile } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 
 const run = promisify(execFile);
@@ -68,10 +66,7 @@ describe('fileflow copy (command line)', function () {
     expect(report.bytes).to.equal(3 * 1024 * 1024 + 7);
     expect(report.sha256).to.equal(sha256);
     expect(report.target).to.equal(`s3://${servers.bucket}/cli/report 2024 ü.csv`);
-    const object = await servers.s3Client.send(
-      new GetObjectCommand({ Bucket: servers.bucket, Key: 'cli/report 2024 ü.csv' }),
-    );
-    expect(await sha256Of(object.Body as Readable)).to.equal(sha256);
+    expect(await sha256OfObject(servers.s3Client, servers.bucket, 'cli/report 2024 ü.csv')).to.equal(sha256);
   });
 
   it('GIVEN a pinned host key that the server does not have WHEN `fileflow copy` runs THEN it exits non-zero with one HOST_KEY_MISMATCH line and writes nothing', async () => {

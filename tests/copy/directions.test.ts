@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { copy } from '../../functions/core/copy';
 import { createEndpoint } from '../../functions/core/endpoints';
 import type { Location } from '../../functions/core/locations';
-import { sha256Of, sha256OfFile, writeRandomFile } from '../fixtures/files';
+import { sha256OfFile, sha256OfObject, writeRandomFile } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 
 const SIZES = [
@@ -53,10 +52,7 @@ describe('fileflow copy engine: every direction on real servers', function () {
   /** Reads the target back without the engine and hashes it. */
   async function readBack(kind: Kind, name: string): Promise<string> {
     if (kind === 'sftp') return sha256OfFile(join(servers.sftpRoot, 'targets', name));
-    const object = await servers.s3Client.send(
-      new GetObjectCommand({ Bucket: servers.bucket, Key: `targets/${name}` }),
-    );
-    return sha256Of(object.Body as Readable);
+    return sha256OfObject(servers.s3Client, servers.bucket, `targets/${name}`);
   }
 
   for (const [from, to] of DIRECTIONS) {

@@ -9,7 +9,7 @@ import { copy } from '../../functions/core/copy';
 import type { Endpoint } from '../../functions/core/endpoint';
 import { createEndpoint } from '../../functions/core/endpoints';
 import type { Location } from '../../functions/core/locations';
-import { sha256Of, sha256OfFile, writeRandomFile } from '../fixtures/files';
+import { sha256Of, sha256OfFile, sha256OfObject, writeRandomFile } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 
 const KIB = 1024;
@@ -167,13 +167,7 @@ describe('fileflow copy engine: an SFTP source reads into the buffers its target
       const written =
         direction === 'SFTP → SFTP'
           ? await sha256OfFile(join(servers.sftpRoot, `recycled/${name}.bin`))
-          : await sha256Of(
-              (
-                await servers.s3Client.send(
-                  new GetObjectCommand({ Bucket: servers.bucket, Key: `recycled/${name}.bin` }),
-                )
-              ).Body as Readable,
-            );
+          : await sha256OfObject(servers.s3Client, servers.bucket, `recycled/${name}.bin`);
       expect(written).to.equal(sha256);
     });
   }

@@ -2,12 +2,10 @@ import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { WorkflowDefinitionInput } from '../../functions/core/tracking/records';
 import { startCuttingProxy } from '../fixtures/cutting-proxy';
-import { sha256Of, sha256OfFile } from '../fixtures/files';
+import { sha256OfFile, sha256OfObject } from '../fixtures/files';
 import { ARCHIVE_BUCKET, LANDING_BUCKET, WEBHOOK_SECRET_ARN, useLocalPipeline } from './fixtures';
 
 const KiB = 1024;
@@ -55,10 +53,7 @@ describe('Transfer workflow end to end (runLocally + s3rver + sshd + dynalite)',
     };
   }
 
-  async function archived(key: string): Promise<string> {
-    const object = await servers.s3Client.send(new GetObjectCommand({ Bucket: ARCHIVE_BUCKET, Key: key }));
-    return sha256Of(object.Body as Readable);
-  }
+  const archived = (key: string): Promise<string> => sha256OfObject(servers.s3Client, ARCHIVE_BUCKET, key);
 
   describe('GIVEN a workflow that archives a customer’s daily file to S3', () => {
     it('WHEN the file lands THEN the archive holds the same bytes, the status is SUCCESS and every state payload stays small', async () => {

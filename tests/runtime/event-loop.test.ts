@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { localS3Client, startLocalRuntime, type LocalRuntime } from '../../cli/runtime/local-runtime';
 import { putLocalWorkflow, resolveLocalPlaceholders } from '../../cli/runtime/local-placeholders';
 import type { WorkflowDefinitionInput } from '../../functions/core/tracking/records';
-import { sha256Of } from '../fixtures/files';
+import { sha256OfObject } from '../fixtures/files';
 import { fileflow, SAMPLE_WORKFLOWS_DIR } from './helpers';
 
 /** ARN prefix of the local transfer state machine's executions; the name follows. */
@@ -50,10 +49,7 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
   const putLocally = (definition: unknown) => putLocalWorkflow(runtime.repository, definition, runtime.endpoints);
   const land = async (key: string, bytes: Buffer) =>
     s3.send(new PutObjectCommand({ Bucket: runtime.endpoints.s3.buckets.landing, Key: key, Body: bytes }));
-  const targetSha256 = async (key: string) => {
-    const object = await s3.send(new GetObjectCommand({ Bucket: runtime.endpoints.s3.buckets.targets, Key: key }));
-    return sha256Of(object.Body as Readable);
-  };
+  const targetSha256 = (key: string) => sha256OfObject(s3, runtime.endpoints.s3.buckets.targets, key);
   const executionsFor = (fileName: string) =>
     runtime.executions.filter((e) => JSON.stringify(e.input).includes(fileName));
   const outputStatus = (output: unknown) => (output as { status?: string } | undefined)?.status;
@@ -201,10 +197,7 @@ describe('local runtime: landing events, queue, pull poller, status and re-drive
 
     it('GIVEN the failed file and a corrected workflow WHEN `fileflow redrive wayne/payroll.csv --local` runs THEN it is delivered and no longer listed as failed', async () => {
       await putLocally(brokenWorkflow());
-      const original = await s3.send(
-        new GetObjectCommand({ Bucket: runtime.endpoints.s3.buckets.landing, Key: 'inbound/wayne/payroll.csv' }),
-      );
-      const expected = await sha256Of(original.Body as Readable);
+      const expected = await sha256OfObject(s3, runtime.endpoints.s3.buckets.landing, 'inbound/wayne/payroll.csv');
 
       const redrive = await fileflow('redrive', 'wayne/payroll.csv', '--local', '--local-dir', dir(), '--json');
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalRuntime } from '../../../cli/runtime/local-runtime';
-import { sha256Of } from '../../fixtures/files';
+import { sha256OfObject } from '../../fixtures/files';
 import type { TargetWatcher } from './target-watcher';
 
 /** Where a file should arrive: a watched SFTP path on disk, or an S3 object. */
@@ -192,8 +191,7 @@ export class ScenarioLedger {
 
   private async objectSha256(bucket: string, key: string): Promise<string | undefined> {
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return await sha256Of(object.Body as Readable);
+      return await sha256OfObject(this.s3, bucket, key);
     } catch {
       return undefined;
     }
