@@ -43,6 +43,11 @@ export interface CopyTiming {
   readonly cpuSecondsPerGiB: number;
   /** fileflow's speed divided by rclone's on the same path. */
   readonly ratioToRclone?: number;
+  /**
+   * With several runs: the lowest and highest of the runs' own ratios (each run's fileflow
+   * against the same run's rclone), i.e. how far a single run can stray.
+   */
+  readonly ratioRange?: readonly [number, number];
 }
 
 /** Options of {@link benchCopy}. */
@@ -53,6 +58,12 @@ export interface BenchCopyOptions {
   readonly rssMib?: readonly number[];
   /** Only the paths whose name contains one of these (`SFTP → S3`, `S3 → S3`…). @default every path */
   readonly paths?: readonly string[];
+  /**
+   * On each path fileflow runs before rclone instead of after it. Alternated between runs, so
+   * that neither tool always meets the state the other one left (page cache, server heaps).
+   * @default false
+   */
+  readonly fileflowFirst?: boolean;
 }
 
 interface Timed {
@@ -64,7 +75,7 @@ interface Timed {
 
 /**
  * Each figure's median over several runs of {@link benchCopy}, row by row; the ratio to
- * rclone is recomputed from the medians.
+ * rclone is recomputed from the medians, and the range of the runs' own ratios is kept.
  */
 export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTiming[] {
   const median = (values: number[]): number => {
@@ -87,9 +98,16 @@ export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTim
   });
   return rows.map((row) => {
     const rclone = rows.find((other) => other.path === row.path && other.tool === 'rclone');
-    return row.tool === 'fileflow' && rclone
-      ? { ...row, ratioToRclone: Math.round((row.mibPerSecond / rclone.mibPerSecond) * 100) / 100 }
-      : row;
+    if (row.tool !== 'fileflow' || !rclone) return row;
+    const ratios = runs.flatMap((run) => {
+      const ours = run.find((other) => other.path === row.path && other.tool === 'fileflow');
+      return ours?.ratioToRclone !== undefined ? [ours.ratioToRclone] : [];
+    });
+    return {
+      ...row,
+      ratioToRclone: Math.round((row.mibPerSecond / rclone.mibPerSecond) * 100) / 100,
+      ...(ratios.length > 1 ? { ratioRange: [Math.min(...ratios), Math.max(...ratios)] as const } : {}),
+    };
   });
 }
 
@@ -306,8 +324,10 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
     ];
     const wanted = (path: string) => !options.paths || options.paths.some((part) => path.includes(part));
     for (const [path, src, dst, rcSrc, rcDst] of paths.filter(([path]) => wanted(path))) {
+      let ff: Awaited<ReturnType<typeof fileflowCopy>> | undefined;
+      if (options.fileflowFirst) ff = await fileflowCopy(src, dst, sha256);
       const rc = row(path, 'rclone', mib, await rclone(rcSrc, rcDst));
-      const ff = await fileflowCopy(src, dst, sha256);
+      ff ??= await fileflowCopy(src, dst, sha256);
       const timing = row(path, 'fileflow', mib, ff);
       results[results.indexOf(timing)] = {
         ...timing,

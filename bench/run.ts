@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (wants('copy')) {
     const all: CopyTiming[][] = [];
     const options = { ...(mib ? { mib, rssMib: [] } : {}), ...(paths.length > 0 ? { paths } : {}) };
-    for (let run = 0; run < runs; run++) all.push(await benchCopy(options));
+    for (let run = 0; run < runs; run++) all.push(await benchCopy({ ...options, fileflowFirst: run % 2 === 1 }));
     report.copy = medianTimings(all);
     if (!json) {
       console.log(`Copy on loopback (wall time of each command, process start included; median of ${runs})`);
