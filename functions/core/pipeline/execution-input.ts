@@ -11,6 +11,7 @@
  *   pinned location; no secret travels, only its reference).
  */
 import { z } from 'zod';
+import { refine } from 'zod/mini';
 import { SftpLocation } from '../locations';
 import { parseOrThrow } from '../tracking/records';
 
@@ -43,10 +44,12 @@ const PullRequest = z.strictObject({
   pull: z.strictObject({
     workflowId: z.string().min(1),
     customerId: z.string().min(1),
-    source: SftpLocation.refine((location) => !location.insecureAcceptAnyHostKey && location.hostKey !== undefined, {
-      message: 'a pulled source must pin its host key',
-      path: ['hostKey'],
-    }),
+    source: SftpLocation.check(
+      refine((location) => !location.insecureAcceptAnyHostKey && location.hostKey !== undefined, {
+        message: 'a pulled source must pin its host key',
+        path: ['hostKey'],
+      }),
+    ),
     size: z.number().int().min(0),
     mtime: z.iso.datetime(),
   }),
