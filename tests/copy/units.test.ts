@@ -138,6 +138,27 @@ describe('host key pinning', () => {
     );
   });
 
+  it('GIVEN a location with several mistakes WHEN parsed THEN each is reported at its field in plain words', () => {
+    const result = Location.safeParse({
+      type: 'sftp',
+      host: 'h',
+      port: 70_000,
+      username: 'u',
+      auth: { privateKey: { secretArn: 'not-an-arn' } },
+      path: 'a',
+      hostKey: {},
+      colour: 'blue',
+    });
+
+    expect(result.success).to.equal(false);
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).to.deep.equal([
+      ['port', 'Too big: expected number to be <=65535'],
+      ['auth.privateKey.secretArn', 'Invalid string: must start with "arn:"'],
+      ['hostKey', 'pin a fingerprint or known_hosts lines'],
+      ['', 'Unrecognized key: "colour"'],
+    ]);
+  });
+
   it('GIVEN a hashed known_hosts entry for [host]:port WHEN the same key is presented THEN it is accepted, and another key is refused', () => {
     const key = rawKey();
     const salt = Buffer.from('0123456789abcdef0123');
