@@ -26,7 +26,16 @@
  * child_process…), which then compile from source, ~12 ms of every `copy` start.
  */
 require('node:v8').setFlagsFromString('--max-semi-space-size=0');
-const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
+const {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} = require('node:fs');
 const Module = require('node:module');
 const { dirname, join, resolve, sep } = require('node:path');
 const vm = require('node:vm');
@@ -124,10 +133,12 @@ function onlyCommand(command) {
   return {
     name: 'only-command',
     setup(build) {
+      // esbuild names files by their real path: cli/ may be a symbolic link (a checkout sharing sources).
+      const index = realpathSync(COMMAND_INDEX);
       build.onLoad({ filter: /[\\/]cli[\\/]commands[\\/]index\.ts$/ }, (args) => {
-        if (args.path !== COMMAND_INDEX) return undefined;
+        if (args.path !== index) return undefined;
         return {
-          resolveDir: COMMANDS_DIR,
+          resolveDir: dirname(index),
           loader: 'ts',
           contents: `
             import type { Command } from 'commander';

@@ -41,6 +41,22 @@ describe('the fileflow command launcher', function () {
     }
   });
 
+  it('GIVEN a checkout whose sources are symbolic links WHEN a copy command first runs THEN its bundle holds the copy command alone', async () => {
+    await copyHelp();
+
+    const code = readFileSync(bundle(), 'utf8');
+    expect(code).to.match(/^\/\/ .*cli\/commands\/copy\.ts$/m);
+    expect(code).not.to.match(/^\/\/ .*cli\/commands\/(?!(?:copy|index)\.ts$)[a-z-]+\.ts$/m);
+  });
+
+  it('GIVEN a copy command WHEN it first runs THEN its bundle leaves out the full zod build (every locale, JSON Schema), ~10 ms of every start', async () => {
+    await copyHelp();
+
+    const code = readFileSync(bundle(), 'utf8');
+    expect(code).to.match(/^\/\/ .*node_modules\/zod\/v4\/mini\//m);
+    expect(code).not.to.match(/^\/\/ .*node_modules\/zod\/v4\/classic\//m);
+  });
+
   it('GIVEN a built bundle WHEN the launcher itself changes THEN the next command rebuilds the bundle instead of running the old one', async () => {
     await copyHelp();
     const built = statSync(bundle()).mtimeMs;
