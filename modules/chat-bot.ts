@@ -19,14 +19,28 @@
  * request, refused ones too); StartExecution on the transfer state machine.
  * No write on the customer index, the notification log or the workflow
  * definitions.
+ *
+ * The bot invokes the worker asynchronously. A job the worker still fails after Lambda's
+ * two retries, or one older than Slack's 30-minute reply window, is not dropped: it lands,
+ * with its error, in the worker's failed-jobs queue (encrypted, kept 14 days), and an alarm
+ * tells the operators it is there.
  */
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Construct } from 'constructs';
-import { functionErrorsAlarm } from './alarm-topic';
+import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import type { TrackingTables } from './tracking-tables';
+
+/** Retries Lambda makes of a failed asynchronous worker job (its maximum). */
+const WORKER_RETRIES = 2;
+/** Slack accepts a delayed reply for 30 minutes; an older job goes to the failed-jobs queue. */
+const WORKER_JOB_MAX_AGE_SECONDS = 1_800;
+/** How long a failed job waits for an operator: SQS's maximum. */
+const FAILED_JOB_RETENTION_SECONDS = 1_209_600;
 
 /** Props of {@link ChatBot}. */
 export interface ChatBotProps {
@@ -76,6 +90,10 @@ export class ChatBot extends Construct {
   public readonly errorAlarm: CloudwatchMetricAlarm;
   /** Errors of the worker (a failed audit or re-drive). */
   public readonly workerErrorAlarm: CloudwatchMetricAlarm;
+  /** Worker jobs that failed every attempt or expired, each with its error (Lambda's on-failure destination). */
+  public readonly failedJobsQueue: SqsQueue;
+  /** Fires while a failed worker job waits in {@link failedJobsQueue}. */
+  public readonly failedJobsAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: ChatBotProps) {
     super(scope, id);
@@ -87,6 +105,12 @@ export class ChatBot extends Construct {
     const secretArns = [props.slackSigningSecretArn, props.teamsSecurityTokenSecretArn].filter(
       (arn): arn is string => arn !== undefined,
     );
+
+    this.failedJobsQueue = new SqsQueue(this, 'failed-jobs', {
+      name: `${workerName}-failed-jobs`,
+      messageRetentionSeconds: FAILED_JOB_RETENTION_SECONDS,
+      sqsManagedSseEnabled: true,
+    });
 
     this.worker = new BundledFunction(this, 'worker', {
       functionName: workerName,
@@ -103,6 +127,8 @@ export class ChatBot extends Construct {
         { actions: ['dynamodb:UpdateItem'], resources: [table('transferFailureQueue'), table('fileTransferStatus')] },
         { actions: ['dynamodb:PutItem'], resources: [table('fileTransferAuditLog')] },
         { actions: ['states:StartExecution'], resources: [props.transferStateMachineArn] },
+        // Lambda hands a job that failed for good to the failed-jobs queue with this role.
+        { actions: ['sqs:SendMessage'], resources: [this.failedJobsQueue.arn] },
         ...(tables.kmsKeyArn === undefined
           ? []
           : [{ actions: ['kms:GenerateDataKey'], resources: [tables.kmsKeyArn] }]),
@@ -110,6 +136,13 @@ export class ChatBot extends Construct {
       memorySize: 256,
       // A scan of seven days of notifications, a StartExecution and a POST: more than Slack's 3 s, not minutes.
       timeoutSeconds: 30,
+    });
+
+    new LambdaFunctionEventInvokeConfig(this, 'worker-async', {
+      functionName: this.worker.function.functionName,
+      maximumRetryAttempts: WORKER_RETRIES,
+      maximumEventAgeInSeconds: WORKER_JOB_MAX_AGE_SECONDS,
+      destinationConfig: { onFailure: { destination: this.failedJobsQueue.arn } },
     });
 
     this.function = new BundledFunction(this, 'function', {
@@ -169,6 +202,18 @@ export class ChatBot extends Construct {
       alarmDescription: 'The chat bot worker (a retry audit or re-drive) failed: see its log group',
       functionName: this.worker.function.functionName,
       alarmTopicArn: props.alarmTopicArn,
+    });
+    this.failedJobsAlarm = topicAlarm(this, 'failed-jobs-alarm', props.alarmTopicArn, {
+      alarmName: `${workerName}-failed-jobs`,
+      alarmDescription:
+        'A chat bot job (a retry request or an alert summary) failed every attempt: its event and error wait in the failed-jobs queue',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: this.failedJobsQueue.name },
+      statistic: 'Maximum',
+      period: 60,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
     });
   }
 }

@@ -176,11 +176,44 @@ describe('ChatBot', () => {
       expect(alarms.map((a) => a.alarm_name)).to.have.members([
         'ff-dev-chatbot-errors',
         'ff-dev-chatbot-worker-errors',
+        'ff-dev-chatbot-worker-failed-jobs',
       ]);
-      for (const alarm of alarms) {
+      for (const alarm of alarms.filter((a) => a.alarm_name !== 'ff-dev-chatbot-worker-failed-jobs')) {
         expect(alarm).to.include({ metric_name: 'Errors', namespace: 'AWS/Lambda' });
         expect(alarm.alarm_actions).to.deep.equal([ALARM_TOPIC]);
       }
+    });
+
+    it('THEN a worker job that fails every retry or outlives Slack’s reply window lands in an encrypted failed-jobs queue, which only the worker may send to, and an alarm fires while one waits', () => {
+      const [queueId, queue] = Object.entries(resourcesOf(synth, 'aws_sqs_queue')).find(
+        ([, q]) => q.name === 'ff-dev-chatbot-worker-failed-jobs',
+      )!;
+      expect(queue).to.include({ sqs_managed_sse_enabled: true, message_retention_seconds: 1_209_600 });
+      const queueArn = `\${aws_sqs_queue.${queueId}.arn}`;
+
+      const invokeConfig = onlyResource(synth, 'aws_lambda_function_event_invoke_config');
+      expect(invokeConfig).to.deep.include({
+        function_name: `\${aws_lambda_function.${functionNamed(synth, 'ff-dev-chatbot-worker').id}.function_name}`,
+        maximum_retry_attempts: 2,
+        maximum_event_age_in_seconds: 1_800,
+        destination_config: { on_failure: { destination: queueArn } },
+      });
+
+      expect(workerStatements).to.deep.include({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queueArn] });
+      expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('sqs:'))).to.deep.equal([]);
+
+      const alarm = Object.values(resourcesOf(synth, 'aws_cloudwatch_metric_alarm')).find(
+        (a) => a.alarm_name === 'ff-dev-chatbot-worker-failed-jobs',
+      )!;
+      expect(alarm).to.deep.include({
+        namespace: 'AWS/SQS',
+        metric_name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: `\${aws_sqs_queue.${queueId}.name}` },
+        comparison_operator: 'GreaterThanThreshold',
+        threshold: 0,
+        alarm_actions: [ALARM_TOPIC],
+        ok_actions: [ALARM_TOPIC],
+      });
     });
 
     it('THEN the policy pack finds nothing, with no suppression', () => {

@@ -1,5 +1,7 @@
 import { DataAwsSqsQueue } from '@cdktf/provider-aws/lib/data-aws-sqs-queue';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueueRedrivePolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-policy';
@@ -97,6 +99,32 @@ describe('policy pack: DynamoDB, SQS and SNS', () => {
       new SqsQueue(stack, 'work', { redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn }) });
       const lonely = new SqsQueue(stack, 'lonely', {});
       expect(verdict(SQS_DEAD_LETTER_QUEUE, lonely)).to.equal(Compliance.NON_COMPLIANT);
+    });
+
+    it("GIVEN a queue that is a Lambda function's asynchronous on-failure destination THEN it counts as a DLQ", () => {
+      const stack = newStack();
+      const failed = new SqsQueue(stack, 'failed', {});
+      new LambdaFunctionEventInvokeConfig(stack, 'async', {
+        functionName: 'worker',
+        destinationConfig: { onFailure: { destination: failed.arn } },
+      });
+      const unrelated = new SqsQueue(stack, 'unrelated', {});
+      expect(verdict(SQS_DEAD_LETTER_QUEUE, failed)).to.equal(Compliance.COMPLIANT);
+      expect(verdict(SQS_DEAD_LETTER_QUEUE, unrelated)).to.equal(Compliance.NON_COMPLIANT);
+    });
+
+    it("GIVEN a queue that is a Lambda function's dead-letter target THEN it counts as a DLQ", () => {
+      const stack = newStack();
+      const dlq = new SqsQueue(stack, 'dlq', {});
+      new LambdaFunction(stack, 'worker', {
+        functionName: 'worker',
+        role: 'arn:aws:iam::111111111111:role/worker',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        filename: 'worker.zip',
+        deadLetterConfig: { targetArn: dlq.arn },
+      });
+      expect(verdict(SQS_DEAD_LETTER_QUEUE, dlq)).to.equal(Compliance.COMPLIANT);
     });
 
     it('GIVEN an existing queue looked up as a data source THEN the SQS rules are NOT_APPLICABLE', () => {

@@ -1,6 +1,8 @@
 /**
  * SQS queues: encrypted, and every queue that is not itself a dead-letter queue hands its
- * poison messages to one instead of retrying them until they expire.
+ * poison messages to one instead of retrying them until they expire. A queue that receives
+ * what a Lambda function failed to process (its asynchronous on-failure destination, or its
+ * dead-letter target) is a dead-letter queue too.
  */
 import { readJsonAttribute } from '../hcl-expression';
 import { compliantIf, Compliance, type PolicyRule } from '../rule';
@@ -20,7 +22,7 @@ export const SQS_ENCRYPTED: PolicyRule = {
 export const SQS_DEAD_LETTER_QUEUE: PolicyRule = {
   id: 'FF-SQS-2',
   description:
-    'SQS queue needs a redrive_policy (on the queue or an aws_sqs_queue_redrive_policy) naming a dead-letter queue, unless it is itself a dead-letter queue',
+    'SQS queue needs a redrive_policy (on the queue or an aws_sqs_queue_redrive_policy) naming a dead-letter queue, unless it is itself a dead-letter queue (of another queue, or of a Lambda function)',
   evaluate: (queue, stack) =>
     onQueue(queue, () => {
       const hasRedrive =
@@ -28,7 +30,7 @@ export const SQS_DEAD_LETTER_QUEUE: PolicyRule = {
         stack
           .ofType('aws_sqs_queue_redrive_policy')
           .some((r) => refersTo(r.config.queue_url, queue) && isSet(r.config.redrive_policy));
-      return compliantIf(hasRedrive || isDeadLetterQueue(queue, stack));
+      return compliantIf(hasRedrive || isDeadLetterQueue(queue, stack) || isLambdaDeadLetterQueue(queue, stack));
     }),
 };
 
@@ -38,6 +40,20 @@ function isDeadLetterQueue(queue: StackResource, stack: StackView): boolean {
     .filter((r) => r !== queue)
     .map((r) => r.config.redrive_policy);
   return redrivePolicies.some((policy) => refersTo(deadLetterTarget(policy), queue));
+}
+
+/** Whether a Lambda function sends the events it failed on to `queue` (on-failure destination or dead-letter target). */
+function isLambdaDeadLetterQueue(queue: StackResource, stack: StackView): boolean {
+  const onFailure = stack
+    .ofType('aws_lambda_function_event_invoke_config')
+    .map((config) => block(block(config.config.destination_config)?.on_failure)?.destination);
+  const deadLetter = stack.ofType('aws_lambda_function').map((fn) => block(fn.config.dead_letter_config)?.target_arn);
+  return [...onFailure, ...deadLetter].some((target) => refersTo(target, queue));
+}
+
+/** A nested block as synthesized: an object, or a list of one. */
+function block(value: unknown): Record<string, unknown> | undefined {
+  return asRecord(Array.isArray(value) ? value[0] : value);
 }
 
 /** `deadLetterTargetArn` of a redrive policy written as JSON, `jsonencode(…)` or an opaque expression. */
