@@ -105,7 +105,9 @@ function bundleIsFresh(bundle) {
   } catch {
     return false;
   }
-  // A change to this file (what is bundled, how) rebuilds too.
+  // A change to this file (what is bundled, how) rebuilds too, and so does a checkout moved
+  // elsewhere: a bundle holds absolute paths (native add-ons, the sources' own __dirname).
+  if (manifest.root !== ROOT) return false;
   if (manifest.installed !== stamp(INSTALLED) || manifest.launcher !== stamp(__filename)) return false;
   return Object.entries(manifest.sources).every(([path, recorded]) => stamp(join(ROOT, path)) === recorded);
 }
@@ -199,7 +201,7 @@ async function buildBundle(bundle) {
   const code = join(OUT_DIR, `${bundle.name}.cjs`);
   const manifest = join(OUT_DIR, `${bundle.name}.json`);
   writeFileSync(code + suffix, result.outputFiles[0].contents);
-  writeFileSync(manifest + suffix, JSON.stringify({ installed, launcher: stamp(__filename), sources }));
+  writeFileSync(manifest + suffix, JSON.stringify({ root: ROOT, installed, launcher: stamp(__filename), sources }));
   renameSync(code + suffix, code);
   renameSync(manifest + suffix, manifest);
   for (const file of readdirSync(OUT_DIR)) {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,21 @@ describe('the fileflow command launcher', function () {
     await copyHelp();
 
     expect(statSync(bundle()).mtimeMs).to.be.greaterThan(built);
+  });
+
+  it('GIVEN a built bundle WHEN the checkout is moved to another folder THEN the next command rebuilds it, since a bundle holds absolute paths', async () => {
+    await copyHelp();
+    const built = statSync(bundle()).mtimeMs;
+    const moved = `${root}-moved`;
+    await rename(root, moved);
+    try {
+      const { stdout } = await run(process.execPath, [join(moved, 'bin/fileflow.cjs'), 'copy', '--help']);
+
+      expect(stdout).to.include('Usage: fileflow copy');
+      expect(statSync(join(moved, '.gen/cli/command-copy.cjs')).mtimeMs).to.be.greaterThan(built);
+    } finally {
+      await rename(moved, root);
+    }
   });
 
   it('GIVEN the installed command WHEN it runs THEN V8 keeps its young generation at 2 MiB semi-spaces, so a copy frees dead buffers sooner', async () => {
