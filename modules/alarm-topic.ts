@@ -89,3 +89,32 @@ export function functionErrorsAlarm(
     threshold: 0,
   });
 }
+
+/** What {@link queueNotEmptyAlarm} alarms on, and whom it tells. */
+export interface QueueNotEmptyAlarmProps {
+  readonly alarmName: string;
+  readonly alarmDescription: string;
+  /** Name of the SQS queue that should stay empty (a dead-letter queue, failed jobs). */
+  readonly queueName: string;
+  /** The alarm topic: notified when the alarm fires and when it clears. */
+  readonly alarmTopicArn: string;
+}
+
+/** An alarm while any message waits in a queue that should stay empty, checked every minute. */
+export function queueNotEmptyAlarm(
+  scope: Construct,
+  id: string,
+  props: QueueNotEmptyAlarmProps,
+): CloudwatchMetricAlarm {
+  return topicAlarm(scope, id, props.alarmTopicArn, {
+    alarmName: props.alarmName,
+    alarmDescription: props.alarmDescription,
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: { QueueName: props.queueName },
+    statistic: 'Maximum',
+    period: 60,
+    comparisonOperator: 'GreaterThanThreshold',
+    threshold: 0,
+  });
+}

@@ -31,7 +31,7 @@ import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Construct } from 'constructs';
-import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
+import { functionErrorsAlarm, queueNotEmptyAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import type { TrackingTables } from './tracking-tables';
 
@@ -203,17 +203,12 @@ export class ChatBot extends Construct {
       functionName: this.worker.function.functionName,
       alarmTopicArn: props.alarmTopicArn,
     });
-    this.failedJobsAlarm = topicAlarm(this, 'failed-jobs-alarm', props.alarmTopicArn, {
+    this.failedJobsAlarm = queueNotEmptyAlarm(this, 'failed-jobs-alarm', {
       alarmName: `${workerName}-failed-jobs`,
       alarmDescription:
         'A chat bot job (a retry request or an alert summary) failed every attempt: its event and error wait in the failed-jobs queue',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: this.failedJobsQueue.name },
-      statistic: 'Maximum',
-      period: 60,
-      comparisonOperator: 'GreaterThanThreshold',
-      threshold: 0,
+      queueName: this.failedJobsQueue.name,
+      alarmTopicArn: props.alarmTopicArn,
     });
   }
 }

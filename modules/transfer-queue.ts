@@ -21,7 +21,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { topicAlarm } from './alarm-topic';
+import { queueNotEmptyAlarm, topicAlarm } from './alarm-topic';
 
 /** A queue created elsewhere that the rule fills and the pipe drains. */
 export interface ExistingTransferQueue {
@@ -245,13 +245,11 @@ export class TransferEventQueue extends Construct {
     return {
       deadLetterQueueNotEmpty:
         this.deadLetterQueue &&
-        topicAlarm(this, 'dead-letter-alarm', topicArn, {
-          ...common,
+        queueNotEmptyAlarm(this, 'dead-letter-alarm', {
           alarmName: `${props.namePrefix}-transfers-dead-letters`,
           alarmDescription: 'Transfer events are waiting in the dead-letter queue: inspect, fix, then redrive',
-          metricName: 'ApproximateNumberOfMessagesVisible',
-          dimensions: { QueueName: this.deadLetterQueue.name },
-          threshold: 0,
+          queueName: this.deadLetterQueue.name,
+          alarmTopicArn: topicArn,
         }),
       oldestMessageTooOld: topicAlarm(this, 'oldest-message-alarm', topicArn, {
         ...common,
