@@ -14,6 +14,7 @@ import type { BotLogEntry } from './bot';
 import type { ChatActor, ReadCommand } from './commands';
 import { errorReply, slackMessage, type Reply, type SlackMessage } from './replies';
 import { auditRetryRequest, redriveFile, type RetryAudit, type StartRedrive } from './retry';
+import { postJson } from '../webhook';
 
 /** Work handed from the public bot to its worker; plain JSON, so it can travel in a Lambda event. */
 export interface DeferredJob {
@@ -82,7 +83,7 @@ export class ChatBotWorker {
       reply = errorReply(error);
     }
     if (job.responseUrl !== undefined) {
-      await (this.options.postResponse ?? postJson)(job.responseUrl, {
+      await (this.options.postResponse ?? postResponse)(job.responseUrl, {
         ...slackMessage(reply),
         replace_original: false,
       });
@@ -108,12 +109,7 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-async function postJson(url: string, message: SlackMessage): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(message),
-    signal: AbortSignal.timeout(10_000),
-  });
+async function postResponse(url: string, message: SlackMessage): Promise<void> {
+  const response = await postJson(url, message);
   if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
 }

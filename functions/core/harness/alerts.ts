@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { AlertChannel } from '../flows/schema';
 import { resolveSecret } from '../secrets';
+import { postJson, redactedUrl } from '../webhook';
 import type { HarnessDeps } from './deps';
 
 /** What one alert says, before it is shaped for a channel. */
@@ -92,12 +93,6 @@ export function webhookBody(
   }
 }
 
-/** The URL as reported: no credentials, no query string (webhook tokens often ride there). */
-function redactedUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-}
-
 async function readSecret(deps: HarnessDeps, secretArn: string): Promise<WebhookSecret> {
   if (!deps.secretsManager) throw new Error('no Secrets Manager client here to read the webhook secret');
   const raw = (await resolveSecret({ secretArn }, { secretsManager: deps.secretsManager })).trim();
@@ -124,13 +119,7 @@ export async function deliverToChannel(
   try {
     const secret = await readSecret(deps, channel.webhook_secret_arn);
     name = `webhook ${channel.format} ${redactedUrl(secret.url)}`;
-    const response = await fetch(secret.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...secret.headers },
-      body: JSON.stringify(webhookBody(channel.format, alert, secret)),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.body?.cancel();
+    const response = await postJson(secret.url, webhookBody(channel.format, alert, secret), secret.headers);
     if (response.ok) return { channel: name, flows, status: 'SENT' };
     return { channel: name, flows, status: 'FAILED', detail: `HTTP ${response.status}` };
   } catch (error) {

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { NotificationInput } from '../tracking/repository';
-import { repositoryOf, type PipelineDeps, type WebhookPoster } from './deps';
+import { postJson, redactedUrl } from '../webhook';
+import { repositoryOf, type PipelineDeps } from './deps';
 import { WorkflowState } from './state';
 import { eventIdFor } from './validate';
 
@@ -92,22 +93,6 @@ export async function logNotification(payload: NotificationPayload, deps: Pipeli
   return summary;
 }
 
-/** The URL as logged: no credentials, no query string (webhook tokens often ride there). */
-function redactedUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-}
-
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
-
-const postJson: WebhookPoster = async (url, body, headers) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status };
-};
