@@ -26,6 +26,12 @@
  * child_process…), which then compile from source, ~12 ms of every `copy` start.
  */
 require('node:v8').setFlagsFromString('--max-semi-space-size=0');
+/*
+ * On Node 20 the AWS SDK prints an 8-line notice (its releases after January 2027 need Node 22)
+ * on stderr at every command, before a failing command's one line of reason. The README says
+ * it once; AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it again.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const {
   mkdirSync,
   readdirSync,
