@@ -6,7 +6,7 @@
  */
 import { readJsonAttribute } from '../hcl-expression';
 import { compliantIf, Compliance, type PolicyRule } from '../rule';
-import { asRecord, isSet, isTrue, refersTo, type StackResource, type StackView } from '../stack-view';
+import { asRecord, block, isSet, isTrue, refersTo, type StackResource, type StackView } from '../stack-view';
 
 /** FF-SQS-1: server-side encryption, SQS-managed or KMS. */
 export const SQS_ENCRYPTED: PolicyRule = {
@@ -46,14 +46,11 @@ function isDeadLetterQueue(queue: StackResource, stack: StackView): boolean {
 function isLambdaDeadLetterQueue(queue: StackResource, stack: StackView): boolean {
   const onFailure = stack
     .ofType('aws_lambda_function_event_invoke_config')
-    .map((config) => block(block(config.config.destination_config)?.on_failure)?.destination);
-  const deadLetter = stack.ofType('aws_lambda_function').map((fn) => block(fn.config.dead_letter_config)?.target_arn);
+    .map((config) => block(block(config.config, 'destination_config'), 'on_failure')?.destination);
+  const deadLetter = stack
+    .ofType('aws_lambda_function')
+    .map((fn) => block(fn.config, 'dead_letter_config')?.target_arn);
   return [...onFailure, ...deadLetter].some((target) => refersTo(target, queue));
-}
-
-/** A nested block as synthesized: an object, or a list of one. */
-function block(value: unknown): Record<string, unknown> | undefined {
-  return asRecord(Array.isArray(value) ? value[0] : value);
 }
 
 /** `deadLetterTargetArn` of a redrive policy written as JSON, `jsonencode(…)` or an opaque expression. */
