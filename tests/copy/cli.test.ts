@@ -24,14 +24,15 @@ describe('fileflow copy (command line)', function () {
     return fileflowWith({}, ...args);
   }
 
+  /** `extraEnv` wins over the defaults below; a variable set to `undefined` is left unset. */
   async function fileflowWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Outcome> {
     const env = {
       ...process.env,
-      ...extraEnv,
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'us-east-1',
       NODE_NO_WARNINGS: '1',
+      ...extraEnv,
     };
     try {
       const { stdout, stderr } = await run(process.execPath, [FILEFLOW, 'copy', ...args], { env });
@@ -90,33 +91,22 @@ describe('fileflow copy (command line)', function () {
 
   it('GIVEN a failing copy on any supported Node WHEN nothing silences warnings THEN stderr holds the one line naming the reason, and nothing else', async () => {
     await writeRandomFile(join(servers.sftpRoot, 'cli', 'quiet.bin'), 1024);
-    const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-    delete env.NODE_NO_WARNINGS;
-    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
 
-    const failed = await run(
-      process.execPath,
-      [
-        FILEFLOW,
-        'copy',
-        sftpUri('cli/quiet.bin'),
-        `s3://${servers.bucket}/cli/quiet.bin`,
-        '--identity',
-        servers.sshd.clientKeys[servers.user]!,
-        '--host-key',
-        `SHA256:${'C'.repeat(43)}`,
-        '--s3-endpoint',
-        servers.s3.endpoint,
-      ],
-      { env },
-    ).then(
-      () => undefined,
-      (error: unknown) => error as { code: number; stderr: string },
+    const outcome = await fileflowWith(
+      { NODE_NO_WARNINGS: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined },
+      sftpUri('cli/quiet.bin'),
+      `s3://${servers.bucket}/cli/quiet.bin`,
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      `SHA256:${'C'.repeat(43)}`,
+      '--s3-endpoint',
+      servers.s3.endpoint,
     );
 
-    expect(failed?.code).to.not.equal(0);
-    expect(failed?.stderr.split('\n').filter((line) => line.length > 0)).to.have.length(1);
-    expect(failed?.stderr).to.match(/^HOST_KEY_MISMATCH: /);
+    expect(outcome.code).to.not.equal(0);
+    expect(outcome.stderr.split('\n').filter((line) => line.length > 0)).to.have.length(1);
+    expect(outcome.stderr).to.match(/^HOST_KEY_MISMATCH: /);
   });
 
   it('GIVEN --host-key twice, an unknown key and the server key WHEN `fileflow copy` runs THEN either pin is accepted and the copy succeeds', async () => {
