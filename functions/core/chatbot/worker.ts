@@ -9,12 +9,12 @@
  */
 import type { FileRef } from '../tracking/keys';
 import type { TrackingRepository } from '../tracking/repository';
+import { postJson } from '../webhook';
 import { readReply, type ReadDeps } from './answers';
 import type { BotLogEntry } from './bot';
 import type { ChatActor, ReadCommand } from './commands';
 import { errorReply, slackMessage, type Reply, type SlackMessage } from './replies';
 import { auditRetryRequest, redriveFile, type RetryAudit, type StartRedrive } from './retry';
-import { postJson } from '../webhook';
 
 /** Work handed from the public bot to its worker; plain JSON, so it can travel in a Lambda event. */
 export interface DeferredJob {
