@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --initial-old-space-size=64
 'use strict';
 /*
  * The CLI is TypeScript. Running it through tsx transforms every file at every start and
@@ -11,21 +11,27 @@
  * - anything else (`--help`, an unknown command) runs the bundle of the whole CLI.
  * If esbuild is missing or fails, tsx runs the sources as before.
  *
- * Bundles run with V8's code cache (see loadBundle): compiling the ~2.6 MB copy bundle was
+ * Bundles run with V8's code cache (see loadBundle): compiling the ~2.1 MB copy bundle was
  * the largest part of start-up.
  *
  * The shebang caps V8's young generation at 2 MiB semi-spaces (default 16): streamed
  * transfers allocate many short-lived buffers that are only freed when it is scavenged,
  * and the cap measured 30 MiB lower peak RSS on a 1 GiB SFTP→SFTP copy, and half the CPU
  * on a 1 GiB SFTP→S3 copy.
+ * It also gives the old generation a 64 MB floor. V8 sets that generation's limit from what
+ * start-up left on the heap, and counts Buffers allocated since the last full collection
+ * against it, so every change to start-up moved copies in or out of runs of full collections:
+ * a 1 GiB SFTP→SFTP copy ran 6–7 with this bundle, 130–165 with another (4.1 instead of
+ * 3.0 s). With the floor it runs one whatever start-up leaves (with 32 MB, 6–7).
  */
 /*
- * V8 sizes the heap from the flag once, when Node starts. Setting the flag back to its
- * default now keeps that heap but gives back V8's default flag hash: with any other flag
+ * V8 sizes the heap from these flags once, when Node starts. Setting them back to their
+ * defaults now keeps that heap but gives back V8's default flag hash: with any other flag
  * V8 rejects Node's embedded code cache for its own modules (http, https, http2,
  * child_process…), which then compile from source, ~12 ms of every `copy` start.
  */
 require('node:v8').setFlagsFromString('--max-semi-space-size=0');
+require('node:v8').setFlagsFromString('--initial-old-space-size=0');
 /*
  * On Node 20 the AWS SDK prints an 8-line notice (its releases after January 2027 need Node 22)
  * on stderr at every command, before a failing command's one line of reason. The README says
@@ -175,6 +181,16 @@ const nativeAddonsInPlace = {
   },
 };
 
+/**
+ * The bundle's text with every non-ASCII character as a `\uXXXX` escape. esbuild already
+ * escapes them in code; what is left is in comments it keeps. One such character makes V8
+ * hold the whole ~2.6 MB source as two bytes per character on the heap; pure ASCII read as
+ * latin1 becomes an external string outside it (a 1 KiB copy: 77 → 68 MiB peak RSS).
+ */
+function asciiOnly(text) {
+  return text.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 async function buildBundle(bundle) {
   const esbuild = require('esbuild');
   const installed = stamp(INSTALLED);
@@ -186,6 +202,9 @@ async function buildBundle(bundle) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Packages' ES module builds where they have one (the AWS SDK): esbuild joins them into one
+    // scope instead of wrapping and copying every CommonJS module's exports at start-up.
+    mainFields: ['module', 'main'],
     external: EXTERNAL,
     keepNames: true,
     // A dynamic import() becomes a require(): a bundle runs as a vm.Script, where import() has
@@ -194,6 +213,9 @@ async function buildBundle(bundle) {
     metafile: true,
     write: false,
     logLevel: 'silent',
+    // Wrapped as Module.wrap would, so that loading it takes no second copy of the source.
+    banner: { js: Module.wrapper[0] },
+    footer: { js: Module.wrapper[1] },
     plugins: [nativeAddonsInPlace, ...(bundle.command ? [onlyCommand(bundle.command)] : []), keepOwnDirname],
   });
   const sources = {};
@@ -206,7 +228,7 @@ async function buildBundle(bundle) {
   const suffix = `.${process.pid}.tmp`;
   const code = join(OUT_DIR, `${bundle.name}.cjs`);
   const manifest = join(OUT_DIR, `${bundle.name}.json`);
-  writeFileSync(code + suffix, result.outputFiles[0].contents);
+  writeFileSync(code + suffix, asciiOnly(result.outputFiles[0].text), 'latin1');
   writeFileSync(manifest + suffix, JSON.stringify({ root: ROOT, installed, launcher: stamp(__filename), sources }));
   renameSync(code + suffix, code);
   renameSync(manifest + suffix, manifest);
@@ -232,7 +254,7 @@ function loadBundle(file) {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       try {

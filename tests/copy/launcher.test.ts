@@ -57,6 +57,16 @@ describe('the fileflow command launcher', function () {
     expect(code).not.to.match(/^\/\/ .*node_modules\/zod\/v4\/classic\//m);
   });
 
+  it('GIVEN a copy command WHEN it first runs THEN its bundle is ASCII only and holds the AWS SDK as ES modules, so start-up copies neither the source nor module exports', async () => {
+    await copyHelp();
+
+    const bytes = readFileSync(bundle());
+    expect(bytes.findIndex((byte) => byte > 0x7f)).to.equal(-1);
+    const code = bytes.toString('latin1');
+    expect(code).to.match(/^\/\/ .*node_modules\/@aws-sdk\/client-s3\/dist-es\//m);
+    expect(code).not.to.match(/^\/\/ .*node_modules\/@aws-sdk\/client-s3\/dist-cjs\//m);
+  });
+
   it('GIVEN a built bundle WHEN the launcher itself changes THEN the next command rebuilds the bundle instead of running the old one', async () => {
     await copyHelp();
     const built = statSync(bundle()).mtimeMs;
@@ -103,5 +113,17 @@ describe('the fileflow command launcher', function () {
     expect(newSpace)
       .to.be.greaterThan(0)
       .and.at.most(2 * 2 * 1024 * 1024);
+  });
+
+  it('GIVEN the installed command WHEN it runs THEN V8 starts with a 64 MB old-generation floor, so a streamed copy does not fall into runs of full collections', async () => {
+    // V8 keeps no readable trace of the floor once the launcher resets the flag: the flags it started with are the evidence.
+    const probe = join(root, 'node-flags.cjs');
+    await writeFile(probe, `process.stderr.write('FLAGS ' + JSON.stringify(process.execArgv) + '\\n');`);
+    const { stderr } = await run(join(REPO_ROOT, 'bin/fileflow.cjs'), ['copy', '--help'], {
+      env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+    });
+
+    const flags = JSON.parse(/FLAGS (.*)/.exec(stderr)?.[1] ?? '[]') as string[];
+    expect(flags).to.include('--initial-old-space-size=64');
   });
 });
