@@ -125,6 +125,9 @@ const BUILD_OPTIONS = {
   platform: 'node',
   target: 'node22',
   format: 'cjs',
+  // Packages' ES module builds where they have one (the AWS SDK): esbuild joins them into one
+  // scope instead of wrapping each CommonJS module and copying its exports at every cold start.
+  mainFields: ['module', 'main'],
   minify: true,
   sourcemap: true,
   sourcesContent: false,
