@@ -21,8 +21,9 @@
  * It also gives the old generation a 64 MB floor. V8 sets that generation's limit from what
  * start-up left on the heap, and counts Buffers allocated since the last full collection
  * against it, so every change to start-up moved copies in or out of runs of full collections:
- * a 1 GiB SFTP→SFTP copy ran 6–7 with this bundle, 130–165 with another (4.1 instead of
- * 3.0 s). With the floor it runs one whatever start-up leaves (with 32 MB, 6–7).
+ * a 1 GiB SFTP→SFTP copy ran 6–7 with this bundle, 130–165 with one holding the SDK's
+ * CommonJS build (4.1 instead of 3.0 s). With the floor it runs one whatever start-up leaves
+ * (with 32 MB, 6–7).
  */
 /*
  * V8 sizes the heap from these flags once, when Node starts. Setting them back to their
@@ -184,8 +185,9 @@ const nativeAddonsInPlace = {
 /**
  * The bundle's text with every non-ASCII character as a `\uXXXX` escape. esbuild already
  * escapes them in code; what is left is in comments it keeps. One such character makes V8
- * hold the whole ~2.6 MB source as two bytes per character on the heap; pure ASCII read as
- * latin1 becomes an external string outside it (a 1 KiB copy: 77 → 68 MiB peak RSS).
+ * hold the whole ~2 MB source as two bytes per character on the heap; pure ASCII read as
+ * latin1 becomes an external string outside it (a 1 KiB copy, measured with the SDK's
+ * CommonJS build: 77 → 68 MiB peak RSS).
  */
 function asciiOnly(text) {
   return text.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
