@@ -47,10 +47,12 @@ describe('Lambda functions of a stack', function () {
     'test',
   );
   const functions = Object.values(resourcesOf(synthJson(new FileflowStack(testApp(), config)), 'aws_lambda_function'));
+  // Every handler's bundle, by file name.
+  const handlers = readdirSync(HANDLERS_DIR).map((file) => ({ file, ...bundleHandler(`handlers/${file}`) }));
 
   it('GIVEN every handler in functions/handlers THEN the stack deploys each one', () => {
     const deployed = new Set(functions.map((fn) => fn.source_code_hash));
-    const missing = readdirSync(HANDLERS_DIR).filter((file) => !deployed.has(bundleHandler(`handlers/${file}`).sha256));
+    const missing = handlers.filter((handler) => !deployed.has(handler.sha256)).map((handler) => handler.file);
     expect(missing).to.deep.equal([]);
   });
 
@@ -63,15 +65,9 @@ describe('Lambda functions of a stack', function () {
   });
 
   it('GIVEN each function as synthesized WHEN Node loads its bundle with the environment the stack gives it THEN it exports its handler', async () => {
-    const bundles = new Map(
-      readdirSync(HANDLERS_DIR).map((file) => {
-        const bundle = bundleHandler(`handlers/${file}`);
-        return [bundle.sha256, bundle.directory] as const;
-      }),
-    );
     const failures: string[] = [];
     for (const fn of functions) {
-      const directory = bundles.get(fn.source_code_hash as string);
+      const directory = handlers.find((handler) => handler.sha256 === fn.source_code_hash)?.directory;
       expect(directory, `bundle of ${String(fn.function_name)}`).not.to.equal(undefined);
       const variables = (fn.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
       const env: Record<string, string> = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-west-2' };
@@ -94,6 +90,6 @@ describe('Lambda functions of a stack', function () {
       }
     }
     expect(failures).to.deep.equal([]);
-    expect(functions.length).to.be.at.least(readdirSync(HANDLERS_DIR).length);
+    expect(functions.length).to.be.at.least(handlers.length);
   });
 });
