@@ -31,8 +31,9 @@
  * V8 rejects Node's embedded code cache for its own modules (http, https, http2,
  * child_process…), which then compile from source, ~12 ms of every `copy` start.
  */
-require('node:v8').setFlagsFromString('--max-semi-space-size=0');
-require('node:v8').setFlagsFromString('--initial-old-space-size=0');
+const v8 = require('node:v8');
+v8.setFlagsFromString('--max-semi-space-size=0');
+v8.setFlagsFromString('--initial-old-space-size=0');
 /*
  * On Node 20 the AWS SDK prints an 8-line notice (its releases after January 2027 need Node 22)
  * on stderr at every command, before a failing command's one line of reason. The README says
