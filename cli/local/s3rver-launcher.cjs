@@ -1,9 +1,11 @@
 // Runs s3rver in its own process, started by s3-server.ts as
 // `node --openssl-legacy-provider s3rver-launcher.cjs <dir> <bucket>...`:
 // without the legacy provider s3rver's truncated ListObjectsV2 answers 500.
-// Prints {"port":N} on stdout once it listens; stops on SIGTERM.
+// Prints {"port":N} on stdout once it listens; stops on SIGTERM. SHA-256 checksums
+// as S3 keeps them come from s3-checksums.cjs.
 'use strict';
 const S3rver = require('s3rver');
+const { addChecksums } = require('./s3-checksums.cjs');
 
 const [directory, ...buckets] = process.argv.slice(2);
 const server = new S3rver({
@@ -13,6 +15,7 @@ const server = new S3rver({
   directory,
   configureBuckets: buckets.map((name) => ({ name })),
 });
+addChecksums(server);
 server.run().then(
   ({ port }) => process.stdout.write(`${JSON.stringify({ port })}\n`),
   (error) => {

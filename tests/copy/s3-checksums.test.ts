@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
+import { useLocalServers } from '../fixtures/local-servers';
+
+const base64Sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+
+async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(S3ServiceException);
+    return error as S3ServiceException;
+  }
+  throw new Error('the request succeeded');
+}
+
+describe('SHA-256 checksums on the local S3 server', function () {
+  const servers = useLocalServers();
+  const head = (key: string) =>
+    servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  const keys = async (prefix: string) =>
+    (
+      (await servers.s3Client.send(new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: prefix }))).Contents ?? []
+    ).map((object) => object.Key);
+
+  describe('the local S3 server keeps them as S3 does', () => {
+    it('GIVEN an upload carrying its SHA-256 WHEN read back with checksums enabled THEN S3 answers it for the whole object, and not unasked', async () => {
+      const bytes = randomBytes(4096);
+      await servers.s3Client.send(
+        new PutObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'sums/put ü.bin',
+          Body: bytes,
+          ChecksumSHA256: base64Sha256(bytes),
+        }),
+      );
+
+      const answer = await head('sums/put ü.bin');
+      expect(answer.ChecksumSHA256).to.equal(base64Sha256(bytes));
+      expect(answer.ChecksumType).to.equal('FULL_OBJECT');
+      const unasked = await servers.s3Client.send(
+        new HeadObjectCommand({ Bucket: servers.bucket, Key: 'sums/put ü.bin' }),
+      );
+      expect(unasked.ChecksumSHA256).to.equal(undefined);
+    });
+
+    it('GIVEN an upload whose bytes do not match its SHA-256 WHEN sent THEN it is refused with BadDigest and nothing is kept', async () => {
+      const error = await s3Error(
+        servers.s3Client.send(
+          new PutObjectCommand({
+            Bucket: servers.bucket,
+            Key: 'sums/corrupt.bin',
+            Body: randomBytes(4096),
+            ChecksumSHA256: base64Sha256(Buffer.from('other bytes')),
+          }),
+        ),
+      );
+
+      expect(error.name).to.equal('BadDigest');
+      expect(await keys('sums/corrupt')).to.deep.equal([]);
+    });
+
+    it('GIVEN a copy asked for its SHA-256 WHEN copied THEN S3 returns the SHA-256 of the bytes; a later copy keeps it and an overwrite drops it', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024 + 7);
+      await servers.s3Client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/plain.bin', Body: bytes }));
+
+      const copied = await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'sums/copy-1.bin',
+          CopySource: `${servers.bucket}/sums/plain.bin`,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      expect(copied.CopyObjectResult?.ChecksumSHA256).to.equal(base64Sha256(bytes));
+      expect(copied.CopyObjectResult?.ChecksumType).to.equal('FULL_OBJECT');
+      expect((await head('sums/plain.bin')).ChecksumSHA256).to.equal(undefined);
+
+      await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'sums/copy-2.bin',
+          CopySource: `${servers.bucket}/sums/copy-1.bin`,
+        }),
+      );
+      expect((await head('sums/copy-2.bin')).ChecksumSHA256).to.equal(base64Sha256(bytes));
+
+      await servers.s3Client.send(
+        new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/copy-2.bin', Body: 'new bytes' }),
+      );
+      expect((await head('sums/copy-2.bin')).ChecksumSHA256).to.equal(undefined);
+    });
+
+    it('GIVEN another checksum algorithm or an aws-chunked upload WHEN sent THEN it is refused as not implemented and nothing is kept', async () => {
+      await servers.s3Client.send(
+        new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/source.bin', Body: 'bytes' }),
+      );
+      const crc = await s3Error(
+        servers.s3Client.send(
+          new CopyObjectCommand({
+            Bucket: servers.bucket,
+            Key: 'sums/crc.bin',
+            CopySource: `${servers.bucket}/sums/source.bin`,
+            ChecksumAlgorithm: 'CRC32',
+          }),
+        ),
+      );
+      // The SDK's default for AWS: a streamed body goes aws-chunked with a CRC32 trailer.
+      const chunkingClient = new S3Client({
+        endpoint: servers.s3.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { ...S3RVER_CREDENTIALS },
+        // Else the SDK warns on the console that a streamed request failed.
+        logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      const chunked = await s3Error(
+        chunkingClient
+          .send(
+            new PutObjectCommand({
+              Bucket: servers.bucket,
+              Key: 'sums/chunked.bin',
+              Body: Readable.from([randomBytes(1024)]),
+              ContentLength: 1024,
+            }),
+          )
+          .finally(() => chunkingClient.destroy()),
+      );
+
+      expect([crc.name, chunked.name]).to.deep.equal(['NotImplemented', 'NotImplemented']);
+      expect(chunked.message).to.include('requestChecksumCalculation');
+      expect(await keys('sums/crc')).to.deep.equal([]);
+      expect(await keys('sums/chunked')).to.deep.equal([]);
+    });
+  });
+});
