@@ -9,10 +9,14 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
+import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
+import { copy } from '../../functions/core/copy';
+import { createEndpoint } from '../../functions/core/endpoints';
+import { sha256OfObject } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 
 const base64Sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+const hexSha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
   try {
@@ -24,7 +28,7 @@ async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
   throw new Error('the request succeeded');
 }
 
-describe('SHA-256 checksums on the local S3 server', function () {
+describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', function () {
   const servers = useLocalServers();
   const head = (key: string) =>
     servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: key, ChecksumMode: 'ENABLED' }));
@@ -141,6 +145,86 @@ describe('SHA-256 checksums on the local S3 server', function () {
       expect(chunked.message).to.include('requestChecksumCalculation');
       expect(await keys('sums/crc')).to.deep.equal([]);
       expect(await keys('sums/chunked')).to.deep.equal([]);
+    });
+  });
+
+  describe('S3 → S3 copies learn the SHA-256 without reading the object', () => {
+    /** A client of the same server that notes every request it sends, and may take a header off them. */
+    function observedClient(dropHeader?: string): { client: S3Client; sent: string[] } {
+      const client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
+      const sent: string[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const request = args.request as { headers: Record<string, string> };
+          const asked = request.headers['x-amz-checksum-algorithm'];
+          sent.push(`${context.commandName}${asked ? ` ${asked}` : ''}`);
+          if (dropHeader) delete request.headers[dropHeader];
+          return next(args);
+        },
+        { step: 'build', name: 'observe' },
+      );
+      return { client, sent };
+    }
+    const endpoint = (client: S3Client, key: string) => createEndpoint(servers.s3Location(key), { s3: client });
+
+    it('GIVEN a source whose SHA-256 nobody recorded WHEN copied THEN S3 computes it during the copy, no byte is read, and the copy records it', async () => {
+      const bytes = randomBytes(5 * 1024 * 1024 + 3);
+      await servers.s3Client.send(
+        new PutObjectCommand({ Bucket: servers.bucket, Key: 'copies/unknown.bin', Body: bytes }),
+      );
+      const { client, sent } = observedClient();
+
+      const result = await copy(endpoint(client, 'copies/unknown.bin'), endpoint(client, 'copies/unknown-copy.bin'));
+      client.destroy();
+
+      expect(result.sha256).to.equal(hexSha256(bytes));
+      expect(sent.filter((name) => name.startsWith('GetObject'))).to.deep.equal([]);
+      expect(sent).to.include('CopyObjectCommand SHA256');
+      const target = await head('copies/unknown-copy.bin');
+      expect(target.Metadata?.sha256).to.equal(hexSha256(bytes));
+      expect(target.ChecksumSHA256).to.equal(base64Sha256(bytes));
+      expect(await sha256OfObject(servers.s3Client, servers.bucket, 'copies/unknown-copy.bin')).to.equal(
+        hexSha256(bytes),
+      );
+    });
+
+    it("GIVEN a source uploaded with its SHA-256 checksum and a wrong sha256 in its metadata WHEN copied THEN S3's checksum wins, nothing is read or recomputed, and the copy records the true SHA-256", async () => {
+      const bytes = randomBytes(64 * 1024);
+      await servers.s3Client.send(
+        new PutObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'copies/checksummed.bin',
+          Body: bytes,
+          ChecksumSHA256: base64Sha256(bytes),
+          Metadata: { sha256: hexSha256(Buffer.from('not these bytes')) },
+        }),
+      );
+      const { client, sent } = observedClient();
+
+      const result = await copy(
+        endpoint(client, 'copies/checksummed.bin'),
+        endpoint(client, 'copies/checksummed-copy.bin'),
+      );
+      client.destroy();
+
+      expect(result.sha256).to.equal(hexSha256(bytes));
+      expect(sent).to.deep.equal(['HeadObjectCommand', 'CopyObjectCommand']);
+      expect((await head('copies/checksummed-copy.bin')).Metadata?.sha256).to.equal(hexSha256(bytes));
+    });
+
+    it('GIVEN an S3 server that computes no checksum during a copy WHEN copied THEN the copy is read once to hash it and records the SHA-256', async () => {
+      const bytes = randomBytes(2 * 1024 * 1024 + 1);
+      await servers.s3Client.send(
+        new PutObjectCommand({ Bucket: servers.bucket, Key: 'copies/no-sums.bin', Body: bytes }),
+      );
+      const { client, sent } = observedClient('x-amz-checksum-algorithm');
+
+      const result = await copy(endpoint(client, 'copies/no-sums.bin'), endpoint(client, 'copies/no-sums-copy.bin'));
+      client.destroy();
+
+      expect(result.sha256).to.equal(hexSha256(bytes));
+      expect(sent.filter((name) => name.startsWith('GetObject'))).to.have.length(1);
+      expect((await head('copies/no-sums-copy.bin')).Metadata?.sha256).to.equal(hexSha256(bytes));
     });
   });
 });

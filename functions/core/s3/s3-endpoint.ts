@@ -17,7 +17,12 @@ import type { S3Location } from '../locations';
 import { assertSafePath } from '../paths';
 import { Sha256Meter } from '../sha256-meter';
 import { uploadMultipart } from './multipart-upload';
-import { copyObjectServerSide, type ObjectAttributes, type ServerSideCopyOptions } from './server-side-copy';
+import {
+  copyObjectServerSide,
+  fullObjectSha256,
+  type ObjectAttributes,
+  type ServerSideCopyOptions,
+} from './server-side-copy';
 
 /** Where fileflow records an object's SHA-256 (hex): user metadata `x-amz-meta-sha256`. */
 export const SHA256_METADATA_KEY = 'sha256';
@@ -179,14 +184,16 @@ export class S3Endpoint implements Endpoint {
   /**
    * Copies `source` into this location inside S3; no byte of it passes
    * through this process unless its SHA-256 is unknown. The SHA-256 comes
-   * from the source's `sha256` metadata when fileflow wrote it; otherwise S3
-   * computes it during the copy where it can (a single CopyObject on AWS),
-   * and failing that one streamed read of the source, run alongside the
-   * copy, hashes it; the copy then gets it in its metadata in place. An
-   * expected SHA-256 is checked by a read before anything is written. Content
-   * headers and metadata are kept (the COPY directive when this location
-   * changes none of them); this location's KMS key, storage class, metadata
-   * and tags are applied.
+   * from the source's `sha256` metadata when fileflow wrote it, or from the
+   * SHA-256 checksum S3 keeps of the whole object; otherwise S3 computes it
+   * during the copy where it can (a single CopyObject), and only failing that
+   * (a multipart copy, a server without checksums) one streamed read of the
+   * source hashes it. Asking first spares AWS a read of every byte that the
+   * answer makes useless. The copy then gets the SHA-256 in its metadata in
+   * place. An expected SHA-256 is checked by a read before anything is
+   * written. Content headers and metadata are kept (the COPY directive when
+   * this location changes none of them); this location's KMS key, storage
+   * class, metadata and tags are applied.
    */
   async copyObjectFrom(
     source: S3Endpoint,
@@ -199,6 +206,7 @@ export class S3Endpoint implements Endpoint {
       const head = await source.head();
       const size = head.ContentLength ?? 0;
       const recorded = recordedSha256(head);
+      const known = knownSha256(head);
       const attributes = (sha256: string | undefined): ObjectAttributes => ({
         ContentEncoding: head.ContentEncoding,
         ContentDisposition: head.ContentDisposition,
@@ -218,23 +226,16 @@ export class S3Endpoint implements Endpoint {
       if (options.expectedSha256 !== undefined) {
         sha256 = await source.hashContent(size, options.expectedSha256);
         await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
-      } else if (recorded !== undefined) {
-        sha256 = recorded;
-        await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders });
+      } else if (known !== undefined) {
+        sha256 = known;
+        // Kept metadata holds it only when it is the source's recorded one.
+        await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
       } else {
-        const reading = new AbortController();
-        const hashing = source.hashContent(size, undefined, reading.signal);
-        hashing.catch(() => undefined);
         const copied = await copyFrom(source.location, undefined, {
           keepSourceMetadata: !changesHeaders,
           computeSha256: true,
-        }).catch((error: unknown) => {
-          reading.abort();
-          throw error;
         });
-        // S3 computed it: the read is not needed.
-        if (copied.sha256 !== undefined) reading.abort();
-        sha256 = copied.sha256 ?? (await hashing);
+        sha256 = copied.sha256 ?? (await this.hashContent(size));
         await copyFrom(this.location, sha256);
       }
       await this.applyTags();
@@ -246,22 +247,19 @@ export class S3Endpoint implements Endpoint {
   }
 
   /** Hex SHA-256 of this object's bytes, read once; fails on a size or hash other than expected. */
-  private async hashContent(size: number, expectedSha256?: string, signal?: AbortSignal): Promise<string> {
+  private async hashContent(size: number, expectedSha256?: string): Promise<string> {
     const meter = new Sha256Meter({ expectedBytes: size, expectedSha256 });
-    await pipeline(
-      (await this.openRead()).body,
-      meter,
-      async (chunks: AsyncIterable<Buffer>) => {
-        for await (const chunk of chunks) void chunk;
-      },
-      { signal },
-    );
+    await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) void chunk;
+    });
     return meter.digest();
   }
 
   private async head(): Promise<HeadObjectCommandOutput> {
     try {
-      return await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }));
+      return await this.client.send(
+        new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.location.key, ChecksumMode: 'ENABLED' }),
+      );
     } catch (error) {
       throw classifyError(error);
     }
@@ -293,7 +291,7 @@ export class S3Endpoint implements Endpoint {
 
 /** What a HeadObject or GetObject answer says about the object. */
 function statOf(object: ObjectHeaders): ObjectStat {
-  const sha256 = recordedSha256(object);
+  const sha256 = knownSha256(object);
   return {
     size: object.ContentLength ?? 0,
     mtime: object.LastModified ?? new Date(0),
@@ -301,7 +299,19 @@ function statOf(object: ObjectHeaders): ObjectStat {
   };
 }
 
-type ObjectHeaders = Pick<HeadObjectCommandOutput, 'ContentLength' | 'LastModified' | 'Metadata'>;
+type ObjectHeaders = Pick<
+  HeadObjectCommandOutput,
+  'ContentLength' | 'LastModified' | 'Metadata' | 'ChecksumSHA256' | 'ChecksumType'
+>;
+
+/**
+ * The object's hex SHA-256: the whole-object SHA-256 checksum S3 keeps (it
+ * checked it against the bytes; HeadObject answers it when asked), else the
+ * one fileflow recorded in its metadata.
+ */
+function knownSha256(head: ObjectHeaders): string | undefined {
+  return fullObjectSha256(head.ChecksumSHA256, head.ChecksumType) ?? recordedSha256(head);
+}
 
 /** The hex SHA-256 fileflow recorded in an object's metadata, if it is one. */
 function recordedSha256(head: ObjectHeaders): string | undefined {

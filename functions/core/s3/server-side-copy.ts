@@ -137,7 +137,7 @@ export async function copyObjectServerSide(
 }
 
 /** S3's base64 SHA-256 as hex, if it covers the whole object (a multipart composite one does not). */
-function fullObjectSha256(checksum: string | undefined, type: string | undefined): string | undefined {
+export function fullObjectSha256(checksum: string | undefined, type: string | undefined): string | undefined {
   if (!checksum || type === 'COMPOSITE' || !/^[A-Za-z0-9+/]{43}=$/.test(checksum)) return undefined;
   return Buffer.from(checksum, 'base64').toString('hex');
 }
