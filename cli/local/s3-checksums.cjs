@@ -33,6 +33,7 @@ const SUB_RESOURCES = [
   'uploads',
 ];
 const SIDECAR = 'checksums.json';
+const OTHER_CHECKSUMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1'].map((name) => `x-amz-checksum-${name}`);
 
 /**
  * Adds checksums to a not yet running s3rver. The middleware goes right
@@ -89,10 +90,8 @@ function addChecksums(server) {
     }
     checkAlgorithm(ctx.get('x-amz-sdk-checksum-algorithm'), 'x-amz-sdk-checksum-algorithm');
     const expected = ctx.get('x-amz-checksum-sha256');
-    for (const header of Object.keys(ctx.headers)) {
-      if (header.startsWith('x-amz-checksum-') && header !== 'x-amz-checksum-sha256') {
-        throw new S3Error('NotImplemented', `This local S3 server checks SHA-256 checksums only, not ${header}.`);
-      }
+    for (const header of OTHER_CHECKSUMS.filter((name) => name in ctx.headers)) {
+      throw new S3Error('NotImplemented', `This local S3 server checks SHA-256 checksums only, not ${header}.`);
     }
     if (!expected) {
       await next();
