@@ -1,6 +1,7 @@
 // SHA-256 checksums for the local S3 server, as S3 keeps them (s3rver has none):
 // - PutObject with `x-amz-checksum-sha256` checks the bytes against it (BadDigest and
-//   nothing kept when they differ) and stores it;
+//   nothing kept, the object it would replace left as it was, when they differ) and
+//   stores it;
 // - CopyObject with `x-amz-checksum-algorithm: SHA256` computes the copy's SHA-256 while
 //   the copy runs and returns it (ChecksumSHA256, ChecksumType FULL_OBJECT); without it,
 //   the copy keeps the source's checksum;
@@ -14,7 +15,7 @@
 'use strict';
 const { createHash } = require('node:crypto');
 const { createReadStream } = require('node:fs');
-const { readFile, unlink, writeFile } = require('node:fs/promises');
+const { readFile, rename, unlink, writeFile } = require('node:fs/promises');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const S3Error = require('s3rver/lib/models/error');
@@ -34,6 +35,10 @@ const SUB_RESOURCES = [
 ];
 const SIDECAR = 'checksums.json';
 const OTHER_CHECKSUMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1'].map((name) => `x-amz-checksum-${name}`);
+/** An object's files in s3rver's store, and this layer's. */
+const STORED = ['object', 'metadata.json', 'object.md5', SIDECAR];
+/** Suffix of an object's files set aside during an upload that must prove whole; listings skip them. */
+const BACKUP = 'replaced';
 
 /**
  * Adds checksums to a not yet running s3rver. The middleware goes right
@@ -89,10 +94,9 @@ function addChecksums(server) {
       );
     }
     checkAlgorithm(ctx.get('x-amz-sdk-checksum-algorithm'), 'x-amz-sdk-checksum-algorithm');
+    const other = OTHER_CHECKSUMS.find((name) => name in ctx.headers);
+    if (other) throw new S3Error('NotImplemented', `This local S3 server checks SHA-256 checksums only, not ${other}.`);
     const expected = ctx.get('x-amz-checksum-sha256');
-    for (const header of OTHER_CHECKSUMS.filter((name) => name in ctx.headers)) {
-      throw new S3Error('NotImplemented', `This local S3 server checks SHA-256 checksums only, not ${header}.`);
-    }
     if (!expected) {
       await next();
       if (ctx.status === 200) await dropChecksum(bucket, key);
@@ -111,12 +115,33 @@ function addChecksums(server) {
         },
       }),
     );
-    await next();
-    if (ctx.status !== 200) return;
+    // s3rver writes over the object in place: the one this upload replaces waits aside
+    // until the upload proves whole, and comes back if it does not.
+    const files = (resource) => [
+      store.getResourcePath(bucket, key, resource),
+      store.getResourcePath(bucket, key, `${resource}.${BACKUP}`),
+    ];
+    const stored = STORED.map(files);
+    const moved = [];
+    for (const [file, aside] of stored) {
+      if (await rename(file, aside).then(() => true, ignoreMissing)) moved.push([file, aside]);
+    }
+    const restore = async () => {
+      await Promise.all(stored.map(([file]) => unlink(file).catch(ignoreMissing)));
+      await Promise.all(moved.map(([file, aside]) => rename(aside, file)));
+    };
+    try {
+      await next();
+    } catch (error) {
+      await restore();
+      throw error;
+    }
+    if (ctx.status !== 200) return restore();
     if (hash.digest('base64') !== expected) {
-      await store.deleteObject(bucket, key);
+      await restore();
       throw new S3Error('BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
     }
+    await Promise.all(moved.map(([, aside]) => unlink(aside)));
     await writeChecksum(bucket, key, ctx.response.get('ETag'), expected);
     ctx.set('x-amz-checksum-sha256', expected);
     ctx.set('x-amz-checksum-type', 'FULL_OBJECT');

@@ -74,6 +74,35 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       expect(await keys('sums/corrupt')).to.deep.equal([]);
     });
 
+    it('GIVEN an object WHEN an upload over it does not match its SHA-256 THEN the object is left as it was, with its checksum; a matching one replaces it', async () => {
+      const before = randomBytes(2048);
+      await servers.s3Client.send(
+        new PutObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'sums/kept.bin',
+          Body: before,
+          ChecksumSHA256: base64Sha256(before),
+        }),
+      );
+      const upload = (body: Buffer, sha256: string) =>
+        servers.s3Client.send(
+          new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/kept.bin', Body: body, ChecksumSHA256: sha256 }),
+        );
+
+      const error = await s3Error(upload(randomBytes(4096), base64Sha256(Buffer.from('other bytes'))));
+
+      expect(error.name).to.equal('BadDigest');
+      expect(await keys('sums/kept')).to.deep.equal(['sums/kept.bin']);
+      expect(await sha256OfObject(servers.s3Client, servers.bucket, 'sums/kept.bin')).to.equal(hexSha256(before));
+      expect((await head('sums/kept.bin')).ChecksumSHA256).to.equal(base64Sha256(before));
+
+      const after = randomBytes(1000);
+      await upload(after, base64Sha256(after));
+      expect(await keys('sums/kept')).to.deep.equal(['sums/kept.bin']);
+      expect(await sha256OfObject(servers.s3Client, servers.bucket, 'sums/kept.bin')).to.equal(hexSha256(after));
+      expect((await head('sums/kept.bin')).ChecksumSHA256).to.equal(base64Sha256(after));
+    });
+
     it('GIVEN a copy asked for its SHA-256 WHEN copied THEN S3 returns the SHA-256 of the bytes; a later copy keeps it and an overwrite drops it', async () => {
       const bytes = randomBytes(3 * 1024 * 1024 + 7);
       await servers.s3Client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/plain.bin', Body: bytes }));
