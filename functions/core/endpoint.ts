@@ -4,7 +4,11 @@ import type { Readable } from 'node:stream';
 export interface ObjectStat {
   readonly size: number;
   readonly mtime: Date;
-  /** Hex SHA-256 recorded when fileflow wrote the object (S3 `sha256` metadata); absent when unknown. */
+  /**
+   * Hex SHA-256 of the bytes when known without reading them: S3's whole-object SHA-256
+   * checksum (from a HeadObject), else the one fileflow recorded when it wrote the object
+   * (S3 `sha256` metadata); absent when unknown.
+   */
   readonly sha256?: string;
 }
 
