@@ -6,8 +6,8 @@ export interface ObjectStat {
   readonly mtime: Date;
   /**
    * Hex SHA-256 of the bytes when known without reading them: S3's whole-object SHA-256
-   * checksum (from a HeadObject), else the one fileflow recorded when it wrote the object
-   * (S3 `sha256` metadata); absent when unknown.
+   * checksum when the answer carries it, else the one fileflow recorded when it wrote the
+   * object (S3 `sha256` metadata); absent when unknown.
    */
   readonly sha256?: string;
 }

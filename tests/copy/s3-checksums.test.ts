@@ -200,7 +200,8 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
         (next, context) => async (args) => {
           const request = args.request as { headers: Record<string, string> };
           const asked = request.headers['x-amz-checksum-algorithm'];
-          sent.push(`${context.commandName}${asked ? ` ${asked}` : ''}`);
+          const answers = request.headers['x-amz-checksum-mode'] === 'ENABLED' ? ' with checksums' : '';
+          sent.push(`${context.commandName}${asked ? ` ${asked}` : ''}${answers}`);
           if (dropHeader) delete request.headers[dropHeader];
           return next(args);
         },
@@ -251,8 +252,27 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       client.destroy();
 
       expect(result.sha256).to.equal(hexSha256(bytes));
-      expect(sent).to.deep.equal(['HeadObjectCommand', 'CopyObjectCommand']);
+      expect(sent).to.deep.equal(['HeadObjectCommand with checksums', 'CopyObjectCommand']);
       expect((await head('copies/checksummed-copy.bin')).Metadata?.sha256).to.equal(hexSha256(bytes));
+    });
+
+    it('GIVEN an object WHEN only checked for THEN S3 is not asked for its checksums, which on a KMS-encrypted object takes kms:Decrypt', async () => {
+      const bytes = randomBytes(1024);
+      await servers.s3Client.send(
+        new PutObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'copies/polled.bin',
+          Body: bytes,
+          ChecksumSHA256: base64Sha256(bytes),
+        }),
+      );
+      const { client, sent } = observedClient();
+
+      const stat = await endpoint(client, 'copies/polled.bin').stat();
+      client.destroy();
+
+      expect(stat.size).to.equal(1024);
+      expect(sent).to.deep.equal(['HeadObjectCommand']);
     });
 
     it('GIVEN an S3 server that computes no checksum during a copy WHEN copied THEN the copy is read once to hash it and records the SHA-256', async () => {
