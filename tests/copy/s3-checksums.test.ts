@@ -5,6 +5,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type PutObjectCommandInput,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -37,17 +38,14 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       (await servers.s3Client.send(new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: prefix }))).Contents ?? []
     ).map((object) => object.Key);
 
+  /** Uploads `body` under `key`, with whatever else `input` sets (a checksum, metadata). */
+  const put = (key: string, body: Buffer | string, input: Partial<PutObjectCommandInput> = {}) =>
+    servers.s3Client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: body, ...input }));
+
   describe('the local S3 server keeps them as S3 does', () => {
     it('GIVEN an upload carrying its SHA-256 WHEN read back with checksums enabled THEN S3 answers it for the whole object, and not unasked', async () => {
       const bytes = randomBytes(4096);
-      await servers.s3Client.send(
-        new PutObjectCommand({
-          Bucket: servers.bucket,
-          Key: 'sums/put ü.bin',
-          Body: bytes,
-          ChecksumSHA256: base64Sha256(bytes),
-        }),
-      );
+      await put('sums/put ü.bin', bytes, { ChecksumSHA256: base64Sha256(bytes) });
 
       const answer = await head('sums/put ü.bin');
       expect(answer.ChecksumSHA256).to.equal(base64Sha256(bytes));
@@ -60,14 +58,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN an upload whose bytes do not match its SHA-256 WHEN sent THEN it is refused with BadDigest and nothing is kept', async () => {
       const error = await s3Error(
-        servers.s3Client.send(
-          new PutObjectCommand({
-            Bucket: servers.bucket,
-            Key: 'sums/corrupt.bin',
-            Body: randomBytes(4096),
-            ChecksumSHA256: base64Sha256(Buffer.from('other bytes')),
-          }),
-        ),
+        put('sums/corrupt.bin', randomBytes(4096), { ChecksumSHA256: base64Sha256(Buffer.from('other bytes')) }),
       );
 
       expect(error.name).to.equal('BadDigest');
@@ -76,18 +67,8 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN an object WHEN an upload over it does not match its SHA-256 THEN the object is left as it was, with its checksum; a matching one replaces it', async () => {
       const before = randomBytes(2048);
-      await servers.s3Client.send(
-        new PutObjectCommand({
-          Bucket: servers.bucket,
-          Key: 'sums/kept.bin',
-          Body: before,
-          ChecksumSHA256: base64Sha256(before),
-        }),
-      );
-      const upload = (body: Buffer, sha256: string) =>
-        servers.s3Client.send(
-          new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/kept.bin', Body: body, ChecksumSHA256: sha256 }),
-        );
+      const upload = (body: Buffer, sha256: string) => put('sums/kept.bin', body, { ChecksumSHA256: sha256 });
+      await upload(before, base64Sha256(before));
 
       const error = await s3Error(upload(randomBytes(4096), base64Sha256(Buffer.from('other bytes'))));
 
@@ -105,7 +86,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN a copy asked for its SHA-256 WHEN copied THEN S3 returns the SHA-256 of the bytes; a later copy keeps it and an overwrite drops it', async () => {
       const bytes = randomBytes(3 * 1024 * 1024 + 7);
-      await servers.s3Client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/plain.bin', Body: bytes }));
+      await put('sums/plain.bin', bytes);
 
       const copied = await servers.s3Client.send(
         new CopyObjectCommand({
@@ -128,16 +109,12 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       );
       expect((await head('sums/copy-2.bin')).ChecksumSHA256).to.equal(base64Sha256(bytes));
 
-      await servers.s3Client.send(
-        new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/copy-2.bin', Body: 'new bytes' }),
-      );
+      await put('sums/copy-2.bin', 'new bytes');
       expect((await head('sums/copy-2.bin')).ChecksumSHA256).to.equal(undefined);
     });
 
     it('GIVEN another checksum algorithm or an aws-chunked upload WHEN sent THEN it is refused as not implemented and nothing is kept', async () => {
-      await servers.s3Client.send(
-        new PutObjectCommand({ Bucket: servers.bucket, Key: 'sums/source.bin', Body: 'bytes' }),
-      );
+      await put('sums/source.bin', 'bytes');
       const crc = await s3Error(
         servers.s3Client.send(
           new CopyObjectCommand({
@@ -148,16 +125,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
           }),
         ),
       );
-      const crcUpload = await s3Error(
-        servers.s3Client.send(
-          new PutObjectCommand({
-            Bucket: servers.bucket,
-            Key: 'sums/crc-upload.bin',
-            Body: 'bytes',
-            ChecksumCRC32: 'AAAAAA==',
-          }),
-        ),
-      );
+      const crcUpload = await s3Error(put('sums/crc-upload.bin', 'bytes', { ChecksumCRC32: 'AAAAAA==' }));
       // The SDK's default for AWS: a streamed body goes aws-chunked with a CRC32 trailer.
       const chunkingClient = new S3Client({
         endpoint: servers.s3.endpoint,
@@ -213,9 +181,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN a source whose SHA-256 nobody recorded WHEN copied THEN S3 computes it during the copy, no byte is read, and the copy records it', async () => {
       const bytes = randomBytes(5 * 1024 * 1024 + 3);
-      await servers.s3Client.send(
-        new PutObjectCommand({ Bucket: servers.bucket, Key: 'copies/unknown.bin', Body: bytes }),
-      );
+      await put('copies/unknown.bin', bytes);
       const { client, sent } = observedClient();
 
       const result = await copy(endpoint(client, 'copies/unknown.bin'), endpoint(client, 'copies/unknown-copy.bin'));
@@ -234,15 +200,10 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it("GIVEN a source uploaded with its SHA-256 checksum and a wrong sha256 in its metadata WHEN copied THEN S3's checksum wins, nothing is read or recomputed, and the copy records the true SHA-256", async () => {
       const bytes = randomBytes(64 * 1024);
-      await servers.s3Client.send(
-        new PutObjectCommand({
-          Bucket: servers.bucket,
-          Key: 'copies/checksummed.bin',
-          Body: bytes,
-          ChecksumSHA256: base64Sha256(bytes),
-          Metadata: { sha256: hexSha256(Buffer.from('not these bytes')) },
-        }),
-      );
+      await put('copies/checksummed.bin', bytes, {
+        ChecksumSHA256: base64Sha256(bytes),
+        Metadata: { sha256: hexSha256(Buffer.from('not these bytes')) },
+      });
       const { client, sent } = observedClient();
 
       const result = await copy(
@@ -258,14 +219,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN an object WHEN only checked for THEN S3 is not asked for its checksums, which on a KMS-encrypted object takes kms:Decrypt', async () => {
       const bytes = randomBytes(1024);
-      await servers.s3Client.send(
-        new PutObjectCommand({
-          Bucket: servers.bucket,
-          Key: 'copies/polled.bin',
-          Body: bytes,
-          ChecksumSHA256: base64Sha256(bytes),
-        }),
-      );
+      await put('copies/polled.bin', bytes, { ChecksumSHA256: base64Sha256(bytes) });
       const { client, sent } = observedClient();
 
       const stat = await endpoint(client, 'copies/polled.bin').stat();
@@ -277,9 +231,7 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
 
     it('GIVEN an S3 server that computes no checksum during a copy WHEN copied THEN the copy is read once to hash it and records the SHA-256', async () => {
       const bytes = randomBytes(2 * 1024 * 1024 + 1);
-      await servers.s3Client.send(
-        new PutObjectCommand({ Bucket: servers.bucket, Key: 'copies/no-sums.bin', Body: bytes }),
-      );
+      await put('copies/no-sums.bin', bytes);
       const { client, sent } = observedClient('x-amz-checksum-algorithm');
 
       const result = await copy(endpoint(client, 'copies/no-sums.bin'), endpoint(client, 'copies/no-sums-copy.bin'));
