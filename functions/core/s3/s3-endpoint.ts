@@ -188,7 +188,7 @@ export class S3Endpoint implements Endpoint {
    * SHA-256 checksum S3 keeps of the whole object; otherwise S3 computes it
    * during the copy where it can (a single CopyObject), and only failing that
    * (a multipart copy, a server without checksums) one streamed read of the
-   * source hashes it. Asking first spares AWS a read of every byte that the
+   * copy hashes it. Asking first spares AWS a read of every byte that the
    * answer makes useless. The copy then gets the SHA-256 in its metadata in
    * place. An expected SHA-256 is checked by a read before anything is
    * written. Content headers and metadata are kept (the COPY directive when
