@@ -236,12 +236,6 @@ export class TransferEventQueue extends Construct {
   }
 
   private createAlarms(props: TransferEventQueueProps, topicArn: string, queueName: string): TransferEventQueueAlarms {
-    const common = {
-      namespace: 'AWS/SQS',
-      statistic: 'Maximum',
-      period: 60,
-      comparisonOperator: 'GreaterThanThreshold',
-    };
     return {
       deadLetterQueueNotEmpty:
         this.deadLetterQueue &&
@@ -252,12 +246,15 @@ export class TransferEventQueue extends Construct {
           alarmTopicArn: topicArn,
         }),
       oldestMessageTooOld: topicAlarm(this, 'oldest-message-alarm', topicArn, {
-        ...common,
         alarmName: `${props.namePrefix}-transfers-waiting`,
         alarmDescription:
           'Transfer events wait too long in the queue: is the pipe running and allowed to start executions?',
+        namespace: 'AWS/SQS',
         metricName: 'ApproximateAgeOfOldestMessage',
         dimensions: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: 60,
+        comparisonOperator: 'GreaterThanThreshold',
         threshold: props.oldestMessageAgeAlarmSeconds ?? DEFAULT_OLDEST_MESSAGE_AGE_ALARM_SECONDS,
       }),
     };
