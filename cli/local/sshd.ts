@@ -22,6 +22,12 @@ export interface SshdOptions {
    * that user. @default the current user
    */
   readonly users?: readonly string[];
+  /**
+   * The SFTP server run for every session instead of sshd's own `internal-sftp`, as a command
+   * line (the account's shell runs it). Tests stand a relay between client and server this way.
+   * @default internal-sftp
+   */
+  readonly sftpServer?: readonly string[];
 }
 
 /** A running sshd that serves SFTP only. */
@@ -85,7 +91,7 @@ export async function startSshd(options: SshdOptions): Promise<LocalSshd> {
       'PrintMotd no',
       'LogLevel ERROR',
       'Subsystem sftp internal-sftp',
-      'ForceCommand internal-sftp',
+      `ForceCommand ${options.sftpServer?.map(shellQuoted).join(' ') ?? 'internal-sftp'}`,
       '',
     ].join('\n'),
   );
@@ -110,6 +116,10 @@ export async function startSshd(options: SshdOptions): Promise<LocalSshd> {
     clientKeys,
     stop: () => stopChild(child),
   };
+}
+
+function shellQuoted(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 async function keygen(path: string, comment: string): Promise<void> {
