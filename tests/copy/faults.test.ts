@@ -18,6 +18,7 @@ import {
 } from '../../functions/core/errors';
 import type { Location } from '../../functions/core/locations';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
+import { startSshd, type LocalSshd } from '../../cli/local/sshd';
 import { startCuttingProxy, type CuttingProxy } from '../fixtures/cutting-proxy';
 import { writeRandomFile } from '../fixtures/files';
 import { serveHostKeys, useLocalServers } from '../fixtures/local-servers';
@@ -358,3 +359,100 @@ describe('fileflow copy engine: what targets record', function () {
     expect(await partFilesIn(join(servers.sftpRoot, 'record'))).to.deep.equal([]);
   });
 });
+
+describe('fileflow copy engine: the connection lost at the final rename', function () {
+  this.timeout(60_000);
+  const servers = useLocalServers();
+  const endpoint = (location: Location) => createEndpoint(location, { s3: servers.s3Client, sftpPool: servers.pool });
+  const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
+  const RELAY = join(__dirname, '..', 'fixtures', 'sftp-relay.cjs');
+  let sshd: LocalSshd | undefined;
+  let log: string;
+  let source: string;
+
+  before(async () => {
+    source = await writeRandomFile(join(servers.sftpRoot, 'rename', 'source.bin'), 8 * MiB);
+  });
+  afterEach(async () => {
+    await sshd?.stop();
+    sshd = undefined;
+  });
+
+  /** An sshd whose SFTP server loses the first rename (`lose-rename`) or its answer (`lose-rename-reply`). */
+  async function relayedTarget(mode: string, path: string): Promise<Location> {
+    log = join(servers.dir, `relay-${mode}.log`);
+    sshd = await startSshd({
+      dir: join(servers.dir, `sshd-${mode}`),
+      users: [servers.user],
+      sftpServer: [process.execPath, RELAY, SFTP_SERVER, log, mode],
+    });
+    return servers.sftpLocation(path, {
+      port: sshd.port,
+      hostKey: { fingerprint: sshd.hostKeyFingerprint },
+      auth: { privateKey: { file: sshd.clientKeys[servers.user]! } },
+    }) as Location;
+  }
+
+  const logged = async () => (await readFile(log, 'utf8')).trim().split('\n');
+
+  it('GIVEN an SFTP target whose connection drops once the server has renamed the upload into place, before the client hears so, WHEN copying 8 MiB over an existing file THEN the copy succeeds without a second upload or rename, and the final name holds the new bytes', async () => {
+    const finalPath = join(servers.sftpRoot, 'rename', 'landed.bin');
+    await writeFile(finalPath, 'previous content');
+    const target = endpoint(await relayedTarget('lose-rename-reply', 'rename/landed.bin'));
+
+    const result = await copy(endpoint(servers.sftpLocation('rename/source.bin') as Location), target);
+
+    expect(result.sha256).to.equal(source);
+    expect(sha256Of(await readFile(finalPath))).to.equal(source);
+    const events = await logged();
+    expect(
+      events.filter((event) => event.startsWith('write ')),
+      events.join('\n'),
+    ).to.have.length(1);
+    expect(
+      events.filter((event) => event.startsWith('rename ')),
+      events.join('\n'),
+    ).to.have.length(1);
+    expect(events).to.include('cut');
+    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+  });
+
+  it('GIVEN an SFTP target whose connection drops with the rename of a complete upload on its way WHEN copying 8 MiB THEN the upload is renamed into place over a new connection, not sent again', async () => {
+    const finalPath = join(servers.sftpRoot, 'rename', 'renamed-later.bin');
+    const target = endpoint(await relayedTarget('lose-rename', 'rename/renamed-later.bin'));
+
+    const result = await copy(endpoint(servers.sftpLocation('rename/source.bin') as Location), target);
+
+    expect(result.sha256).to.equal(source);
+    expect(sha256Of(await readFile(finalPath))).to.equal(source);
+    const events = await logged();
+    expect(
+      events.filter((event) => event.startsWith('write ')),
+      events.join('\n'),
+    ).to.have.length(1);
+    expect(
+      events.filter((event) => event.startsWith('rename ')),
+      events.join('\n'),
+    ).to.have.length(2);
+    expect(events).to.include('cut');
+    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+  });
+
+  it('GIVEN an SFTP target whose connection drops at the rename while something on the server removes the upload WHEN copying 8 MiB over a file of the same size THEN the error is transient and the old file is left as it was', async () => {
+    const finalPath = join(servers.sftpRoot, 'rename', 'same-size.bin');
+    const previous = await writeRandomFile(finalPath, 8 * MiB);
+    const target = endpoint(await relayedTarget('lose-rename-and-file', 'rename/same-size.bin'));
+
+    const failure = await failureOf(copy(endpoint(servers.sftpLocation('rename/source.bin') as Location), target));
+
+    expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
+    expect(failure.code).to.equal('CONNECTION_LOST');
+    expect(sha256Of(await readFile(finalPath))).to.equal(previous);
+    expect(await logged()).to.include('cut');
+    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+  });
+});
+
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

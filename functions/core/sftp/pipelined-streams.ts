@@ -207,6 +207,11 @@ export class SftpPipelinedWriter extends Writable {
     this.recycle = this.reusable ? options.recycle : undefined;
   }
 
+  /** Bytes handed to the server so far; once the stream has finished, the file's size. */
+  get bytesWritten(): number {
+    return this.position;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failure) return callback(this.failure);
     let offset = 0;

@@ -9,6 +9,7 @@ import { classifyError, NoSpaceError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
 import { resolveSecret } from '../secrets';
+import { Sha256Meter } from '../sha256-meter';
 import { SftpPipelinedReader, SftpPipelinedWriter } from './pipelined-streams';
 import type { SftpCredentials, SftpSession, SftpSessionPool } from './session-pool';
 
@@ -65,6 +66,9 @@ export class SftpEndpoint implements Endpoint {
    * renames into place (`posix-rename@openssh.com`, which replaces atomically,
    * when offered). On any failure the temporary file is removed — over a new
    * connection if the old one died — and the final name is never touched.
+   * If the connection dies once every byte is written (at the close or the
+   * rename), a new connection finds out whether the rename happened and
+   * finishes it if not: the file is neither sent again nor delivered twice.
    */
   async writeAtomically(body: Readable, options: WriteOptions = {}): Promise<void> {
     const directory = posix.dirname(this.absolutePath);
@@ -75,14 +79,18 @@ export class SftpEndpoint implements Endpoint {
     let session: SftpSession | undefined;
     let handle: Buffer | undefined;
     let created = false;
+    /** The temporary file's size once it holds every byte, fsynced where the server offers it. */
+    let complete: number | undefined;
     try {
       session = await this.session();
       const { sftp } = session;
       await makeDirectories(sftp, directory, this.location.baseDir);
       created = true;
       handle = await call<Buffer>((cb) => sftp.open(temporary, 'w', cb));
-      await pipeline(body, new SftpPipelinedWriter(sftp, handle, { recycle: options.recycle }));
+      const writer = new SftpPipelinedWriter(sftp, handle, { recycle: options.recycle });
+      await pipeline(body, writer);
       await fsyncIfOffered(sftp, handle);
+      complete = writer.bytesWritten;
       const open = handle;
       handle = undefined;
       await call((cb) => sftp.close(open, cb));
@@ -101,6 +109,13 @@ export class SftpEndpoint implements Endpoint {
       }
       session?.release();
       session = undefined;
+      if (
+        complete !== undefined &&
+        classifyError(error).transient &&
+        (await this.finishRename(temporary, complete, options.sha256?.()))
+      ) {
+        return;
+      }
       if (created) await this.removeQuietly(temporary);
       if (full) throw new NoSpaceError(`no space left at ${directory}: ${errorMessage(error)}`, { cause: error });
       throw classifyError(error);
@@ -161,6 +176,43 @@ export class SftpEndpoint implements Endpoint {
       throw classifyError(error);
     } finally {
       session.release();
+    }
+  }
+
+  /**
+   * After the connection died at the close or the rename of a complete temporary file,
+   * asks over a new connection where the file is: still at its temporary name, it is
+   * renamed now; gone from there, with a file of its size at the final name, the rename
+   * happened and only its answer was lost. That file is read back and hashed when the
+   * SHA-256 is known (someone else may have removed the temporary file, and the old file
+   * have the same size). False when neither holds, or the server cannot be reached: the
+   * caller then removes the temporary file and reports the failure.
+   */
+  private async finishRename(temporary: string, size: number, sha256: string | undefined): Promise<boolean> {
+    try {
+      const renamed = await this.withSession(async ({ sftp }) => {
+        const sizeOf = (path: string) =>
+          call<Stats>((cb) => sftp.stat(path, cb)).then(
+            (stats) => stats.size,
+            () => undefined,
+          );
+        const left = await sizeOf(temporary);
+        if (left !== undefined && left !== size) return false;
+        if (left !== undefined) {
+          // The old connection's server may still carry out its rename meanwhile: then the
+          // file is at the final name all the same.
+          await renameReplacing(sftp, temporary, this.absolutePath).catch(() => undefined);
+        }
+        return (await sizeOf(temporary)) === undefined && (await sizeOf(this.absolutePath)) === size;
+      });
+      if (!renamed || sha256 === undefined) return renamed;
+      const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: sha256 });
+      await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) void chunk;
+      });
+      return true;
+    } catch {
+      return false;
     }
   }
 
