@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { stopChild } from './sshd';
 
 /** s3rver accepts only these credentials. */
@@ -50,13 +50,16 @@ export async function startS3Server(options: S3ServerOptions): Promise<LocalS3Se
 /**
  * An S3 client for a non-AWS S3 server: path-style addressing, and checksums
  * only when required (else streamed bodies go out aws-chunked, which local
- * servers store verbatim). Credentials default to the SDK's provider chain.
+ * servers store verbatim). Credentials default to the SDK's provider chain;
+ * `config` adds any other client setting.
  */
 export function s3ClientFor(
   endpoint: string,
   credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
+  config: Omit<S3ClientConfig, 'endpoint' | 'credentials'> = {},
 ): S3Client {
   return new S3Client({
+    ...config,
     endpoint,
     forcePathStyle: true,
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
