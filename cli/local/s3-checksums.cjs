@@ -1,6 +1,6 @@
 // SHA-256 checksums for the local S3 server, as S3 keeps them (s3rver has none):
-// - PutObject with `x-amz-checksum-sha256` checks the bytes against it (BadDigest and
-//   nothing kept, the object it would replace left as it was, when they differ) and
+// - PutObject with `x-amz-checksum-sha256` checks the bytes against it (BadDigest when
+//   they differ: the upload fails before it replaces anything, s3-whole-writes.cjs) and
 //   stores it;
 // - CopyObject with `x-amz-checksum-algorithm: SHA256` computes the copy's SHA-256 while
 //   the copy runs and returns it (ChecksumSHA256, ChecksumType FULL_OBJECT); without it,
@@ -15,7 +15,7 @@
 'use strict';
 const { createHash } = require('node:crypto');
 const { createReadStream } = require('node:fs');
-const { readFile, rename, unlink, writeFile } = require('node:fs/promises');
+const { readFile, unlink, writeFile } = require('node:fs/promises');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const S3Error = require('s3rver/lib/models/error');
@@ -35,10 +35,6 @@ const SUB_RESOURCES = [
 ];
 const SIDECAR = 'checksums.json';
 const OTHER_CHECKSUMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1'].map((name) => `x-amz-checksum-${name}`);
-/** An object's files in s3rver's store, and this layer's. */
-const STORED = ['object', 'metadata.json', 'object.md5', SIDECAR];
-/** Suffix of an object's files set aside during an upload that must prove whole; listings skip them. */
-const BACKUP = 'replaced';
 
 /**
  * Adds checksums to a not yet running s3rver. The middleware goes right
@@ -106,42 +102,25 @@ function addChecksums(server) {
       throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.');
     }
     const hash = createHash('sha256');
-    // s3rver reads the body from ctx.req; the headers stay on ctx.request.
-    ctx.req = ctx.req.pipe(
-      new Transform({
-        transform(chunk, encoding, callback) {
-          hash.update(chunk);
-          callback(null, chunk);
-        },
-      }),
-    );
-    // s3rver writes over the object in place: the one this upload replaces waits aside
-    // until the upload proves whole, and comes back if it does not.
-    const files = (resource) => [
-      store.getResourcePath(bucket, key, resource),
-      store.getResourcePath(bucket, key, `${resource}.${BACKUP}`),
-    ];
-    const stored = STORED.map(files);
-    const moved = [];
-    for (const [file, aside] of stored) {
-      if (await rename(file, aside).then(() => true, ignoreMissing)) moved.push([file, aside]);
-    }
-    const restore = async () => {
-      await Promise.all(stored.map(([file]) => unlink(file).catch(ignoreMissing)));
-      await Promise.all(moved.map(([file, aside]) => rename(aside, file)));
-    };
-    try {
-      await next();
-    } catch (error) {
-      await restore();
-      throw error;
-    }
-    if (ctx.status !== 200) return restore();
-    if (hash.digest('base64') !== expected) {
-      await restore();
-      throw new S3Error('BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
-    }
-    await Promise.all(moved.map(([, aside]) => unlink(aside)));
+    // s3rver reads the body from ctx.req (the headers stay on ctx.request). The body fails
+    // at its end when the bytes are not the ones announced, and the upload with it.
+    const checked = new Transform({
+      transform(chunk, encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        callback(
+          hash.digest('base64') === expected
+            ? null
+            : new S3Error('BadDigest', 'The SHA256 you specified did not match the calculated checksum.'),
+        );
+      },
+    });
+    pipeline(ctx.req, checked).catch(() => undefined);
+    ctx.req = checked;
+    await next();
+    if (ctx.status !== 200) return;
     await writeChecksum(bucket, key, ctx.response.get('ETag'), expected);
     ctx.set('x-amz-checksum-sha256', expected);
     ctx.set('x-amz-checksum-type', 'FULL_OBJECT');

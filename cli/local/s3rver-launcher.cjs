@@ -1,11 +1,13 @@
 // Runs s3rver in its own process, started by s3-server.ts as
 // `node --openssl-legacy-provider s3rver-launcher.cjs <dir> <bucket>...`:
 // without the legacy provider s3rver's truncated ListObjectsV2 answers 500.
-// Prints {"port":N} on stdout once it listens; stops on SIGTERM. SHA-256 checksums
-// as S3 keeps them come from s3-checksums.cjs.
+// Prints {"port":N} on stdout once it listens; stops on SIGTERM. Objects that change
+// only once whole come from s3-whole-writes.cjs, SHA-256 checksums as S3 keeps them
+// from s3-checksums.cjs.
 'use strict';
 const S3rver = require('s3rver');
 const { addChecksums } = require('./s3-checksums.cjs');
+const { keepWritesWhole } = require('./s3-whole-writes.cjs');
 
 const [directory, ...buckets] = process.argv.slice(2);
 const server = new S3rver({
@@ -15,6 +17,7 @@ const server = new S3rver({
   directory,
   configureBuckets: buckets.map((name) => ({ name })),
 });
+keepWritesWhole(server);
 addChecksums(server);
 server.run().then(
   ({ port }) => process.stdout.write(`${JSON.stringify({ port })}\n`),

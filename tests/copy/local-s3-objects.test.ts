@@ -1,0 +1,149 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
+import { useLocalServers } from '../fixtures/local-servers';
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
+
+describe('the local S3 server: an object changes only once the new one is whole', function () {
+  const servers = useLocalServers();
+  const bucketDir = () => join(servers.dir, 's3', servers.bucket);
+  const put = (key: string, body: Buffer) =>
+    servers.s3Client.send(new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: body }));
+  const get = async (key: string) =>
+    Buffer.from(
+      await (
+        await servers.s3Client.send(new GetObjectCommand({ Bucket: servers.bucket, Key: key }))
+      ).Body!.transformToByteArray(),
+    );
+  const head = (key: string) => servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: key }));
+  const listed = async (prefix: string) =>
+    (
+      (await servers.s3Client.send(new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: prefix }))).Contents ?? []
+    ).map((object) => [object.Key, object.Size, object.ETag]);
+  let quietClient: S3Client;
+  before(() => {
+    quietClient = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS, {
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+  });
+  after(() => quietClient?.destroy());
+  const filesIn = async (folder: string) => (await readdir(join(bucketDir(), folder))).sort();
+
+  /** Resolves once some file of the server's bucket starts with `bytes` and is at least as long. */
+  async function serverHolds(folder: string, bytes: Buffer): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      for (const name of await filesIn(folder)) {
+        const file = await open(join(bucketDir(), folder, name));
+        try {
+          const { size } = await file.stat();
+          const { buffer } = await file.read(Buffer.alloc(64), 0, 64, 0);
+          if (size >= bytes.length && buffer.equals(bytes.subarray(0, 64))) return;
+        } finally {
+          await file.close();
+        }
+      }
+      if (Date.now() > deadline) throw new Error('the server never received the first half of the upload');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Starts an upload of `size` bytes under `key` whose body the test sends piece by piece. */
+  function slowUpload(key: string, size: number, abortSignal?: AbortSignal) {
+    const body = new PassThrough();
+    // The SDK warns on the console about a streamed upload that fails, unless given a logger.
+    const client = abortSignal ? quietClient : servers.s3Client;
+    const sent = client.send(
+      new PutObjectCommand({ Bucket: servers.bucket, Key: key, Body: body, ContentLength: size }),
+      { abortSignal },
+    );
+    sent.catch(() => undefined);
+    return { body, sent };
+  }
+
+  it('GIVEN an object WHEN an upload over it is half sent THEN reads, HEAD and listings answer the old object whole; once all is sent, the new one', async () => {
+    const old = randomBytes(1 * MiB);
+    const replacement = randomBytes(2 * MiB);
+    await put('whole/replaced.bin', old);
+    const baseline = await filesIn('whole');
+
+    const upload = slowUpload('whole/replaced.bin', replacement.length);
+    upload.body.write(replacement.subarray(0, MiB));
+    await serverHolds('whole', replacement.subarray(0, MiB));
+
+    expect((await get('whole/replaced.bin')).equals(old)).to.equal(true);
+    const during = await head('whole/replaced.bin');
+    expect([during.ContentLength, during.ETag]).to.deep.equal([MiB, md5(old)]);
+    expect(await listed('whole/')).to.deep.equal([['whole/replaced.bin', MiB, md5(old)]]);
+
+    upload.body.end(replacement.subarray(MiB));
+    await upload.sent;
+    expect((await get('whole/replaced.bin')).equals(replacement)).to.equal(true);
+    expect((await head('whole/replaced.bin')).ETag).to.equal(md5(replacement));
+    expect(await filesIn('whole')).to.deep.equal(baseline);
+  });
+
+  it('GIVEN an object WHEN an upload over it breaks off halfway THEN the object is left as it was, and nothing of the upload stays on the server', async () => {
+    const old = randomBytes(1 * MiB);
+    const replacement = randomBytes(2 * MiB);
+    await put('broken/replaced.bin', old);
+    const baseline = await filesIn('broken');
+    const abort = new AbortController();
+
+    const upload = slowUpload('broken/replaced.bin', replacement.length, abort.signal);
+    upload.body.write(replacement.subarray(0, MiB));
+    await serverHolds('broken', replacement.subarray(0, MiB));
+    abort.abort();
+    const failure = await upload.sent.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+
+    expect(failure?.name).to.equal('AbortError');
+    expect((await get('broken/replaced.bin')).equals(old)).to.equal(true);
+    expect(await listed('broken/')).to.deep.equal([['broken/replaced.bin', MiB, md5(old)]]);
+    const deadline = Date.now() + 10_000;
+    while ((await filesIn('broken')).length !== baseline.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await filesIn('broken')).to.deep.equal(baseline);
+  });
+
+  for (const directive of ['COPY', 'REPLACE'] as const) {
+    it(`GIVEN an object WHEN copied over another object with the ${directive} directive THEN the copy's ETag is the MD5 of its own bytes`, async () => {
+      const source = randomBytes(256 * 1024);
+      await put(`copies/${directive}/source.bin`, source);
+      await put(`copies/${directive}/target.bin`, randomBytes(1000));
+
+      await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: `copies/${directive}/target.bin`,
+          CopySource: `${servers.bucket}/copies/${directive}/source.bin`,
+          MetadataDirective: directive,
+          ...(directive === 'REPLACE' ? { Metadata: { origin: 'copy' }, ContentType: 'application/x-test' } : {}),
+        }),
+      );
+
+      const copied = await head(`copies/${directive}/target.bin`);
+      expect([copied.ContentLength, copied.ETag]).to.deep.equal([source.length, md5(source)]);
+      expect((await get(`copies/${directive}/target.bin`)).equals(source)).to.equal(true);
+      if (directive === 'REPLACE') {
+        expect([copied.Metadata, copied.ContentType]).to.deep.equal([{ origin: 'copy' }, 'application/x-test']);
+      }
+    });
+  }
+});
