@@ -11,8 +11,9 @@
  * rewriting an object with identical bytes in the same second is not seen as
  * new; the pipeline's claim would drop such a duplicate anyway.
  *
- * s3rver lists an object while its bytes are still being written (and may
- * answer the PUT before they are on disk): the listed size grows and
+ * A server may list an object while its bytes are still being written (plain
+ * s3rver does, and may answer the PUT before they are on disk; the local S3
+ * server fileflow starts stages its writes and does not): the listed size grows and
  * LastModified can move to the next second, which would make one upload two
  * "versions" — two events, two claims, two deliveries — and the first of them
  * half a file. So a new object is reported only once two listings
