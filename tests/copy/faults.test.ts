@@ -7,7 +7,7 @@ import { GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutOb
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
-import { copy } from '../../functions/core/copy';
+import { copy, type CopyResult } from '../../functions/core/copy';
 import { createEndpoint } from '../../functions/core/endpoints';
 import {
   AuthFailedError,
@@ -395,6 +395,17 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
 
   const logged = async () => (await readFile(log, 'utf8')).trim().split('\n');
 
+  /** The source's bytes are at `finalPath`, written once and renamed `renames` times, after one cut; no part file is left. */
+  async function expectDeliveredOnce(result: CopyResult, finalPath: string, renames: number): Promise<void> {
+    expect(result.sha256).to.equal(source);
+    expect(sha256Of(await readFile(finalPath))).to.equal(source);
+    const events = await logged();
+    const count = (kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
+    expect([count('write'), count('rename')], events.join('\n')).to.deep.equal([1, renames]);
+    expect(events).to.include('cut');
+    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+  }
+
   it('GIVEN an SFTP target whose connection drops once the server has renamed the upload into place, before the client hears so, WHEN copying 8 MiB over an existing file THEN the copy succeeds without a second upload or rename, and the final name holds the new bytes', async () => {
     const finalPath = join(servers.sftpRoot, 'rename', 'landed.bin');
     await writeFile(finalPath, 'previous content');
@@ -402,19 +413,7 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
 
     const result = await copy(endpoint(servers.sftpLocation('rename/source.bin') as Location), target);
 
-    expect(result.sha256).to.equal(source);
-    expect(sha256Of(await readFile(finalPath))).to.equal(source);
-    const events = await logged();
-    expect(
-      events.filter((event) => event.startsWith('write ')),
-      events.join('\n'),
-    ).to.have.length(1);
-    expect(
-      events.filter((event) => event.startsWith('rename ')),
-      events.join('\n'),
-    ).to.have.length(1);
-    expect(events).to.include('cut');
-    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+    await expectDeliveredOnce(result, finalPath, 1);
   });
 
   it('GIVEN an SFTP target whose connection drops with the rename of a complete upload on its way WHEN copying 8 MiB THEN the upload is renamed into place over a new connection, not sent again', async () => {
@@ -423,19 +422,7 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
 
     const result = await copy(endpoint(servers.sftpLocation('rename/source.bin') as Location), target);
 
-    expect(result.sha256).to.equal(source);
-    expect(sha256Of(await readFile(finalPath))).to.equal(source);
-    const events = await logged();
-    expect(
-      events.filter((event) => event.startsWith('write ')),
-      events.join('\n'),
-    ).to.have.length(1);
-    expect(
-      events.filter((event) => event.startsWith('rename ')),
-      events.join('\n'),
-    ).to.have.length(2);
-    expect(events).to.include('cut');
-    expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
+    await expectDeliveredOnce(result, finalPath, 2);
   });
 
   it('GIVEN an SFTP target whose connection drops at the rename while something on the server removes the upload WHEN copying 8 MiB over a file of the same size THEN the error is transient and the old file is left as it was', async () => {
