@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
 import { copy } from '../../functions/core/copy';
 import { createEndpoint } from '../../functions/core/endpoints';
+import type { TransferError } from '../../functions/core/errors';
 import { sha256OfObject } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 
@@ -215,6 +216,33 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       expect(result.sha256).to.equal(hexSha256(bytes));
       expect(sent).to.deep.equal(['HeadObjectCommand with checksums', 'CopyObjectCommand']);
       expect((await head('copies/checksummed-copy.bin')).Metadata?.sha256).to.equal(hexSha256(bytes));
+    });
+
+    it("GIVEN a source uploaded with its SHA-256 checksum WHEN copied with that SHA-256 expected THEN S3's checksum vouches for the bytes and nothing is read; another expected SHA-256 is refused as a permanent CHECKSUM_MISMATCH, still unread, and no copy is made", async () => {
+      const bytes = randomBytes(64 * 1024);
+      await put('copies/expected.bin', bytes, { ChecksumSHA256: base64Sha256(bytes) });
+      const { client, sent } = observedClient();
+
+      const result = await copy(endpoint(client, 'copies/expected.bin'), endpoint(client, 'copies/expected-copy.bin'), {
+        expectedSha256: hexSha256(bytes),
+      });
+      const failure = await copy(endpoint(client, 'copies/expected.bin'), endpoint(client, 'copies/unexpected.bin'), {
+        expectedSha256: hexSha256(Buffer.from('other bytes')),
+      }).then(
+        () => undefined,
+        (error: TransferError) => error,
+      );
+      client.destroy();
+
+      expect(result.sha256).to.equal(hexSha256(bytes));
+      expect([failure?.code, failure?.transient]).to.deep.equal(['CHECKSUM_MISMATCH', false]);
+      expect(sent).to.deep.equal([
+        'HeadObjectCommand with checksums',
+        'CopyObjectCommand',
+        'HeadObjectCommand with checksums',
+      ]);
+      expect((await head('copies/expected-copy.bin')).Metadata?.sha256).to.equal(hexSha256(bytes));
+      expect(await keys('copies/unexpected')).to.deep.equal([]);
     });
 
     it('GIVEN an object WHEN only checked for THEN S3 is not asked for its checksums, which on a KMS-encrypted object takes kms:Decrypt', async () => {

@@ -12,7 +12,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
-import { classifyError } from '../errors';
+import { ChecksumMismatchError, classifyError } from '../errors';
 import type { S3Location } from '../locations';
 import { assertSafePath } from '../paths';
 import { Sha256Meter } from '../sha256-meter';
@@ -190,8 +190,8 @@ export class S3Endpoint implements Endpoint {
    * (a multipart copy, a server without checksums) one streamed read of the
    * copy hashes it. Asking first spares AWS a read of every byte that the
    * answer makes useless. The copy then gets the SHA-256 in its metadata in
-   * place. An expected SHA-256 is checked by a read before anything is
-   * written. Content headers and metadata are kept (the COPY directive when
+   * place. An expected SHA-256 is checked before anything is written: against
+   * S3's checksum when the source has one, else by a read. Content headers and metadata are kept (the COPY directive when
    * this location changes none of them); this location's KMS key, storage
    * class, metadata and tags are applied.
    */
@@ -224,7 +224,12 @@ export class S3Endpoint implements Endpoint {
 
       let sha256: string;
       if (options.expectedSha256 !== undefined) {
-        sha256 = await source.hashContent(size, options.expectedSha256);
+        // S3 checked its own checksum against the bytes; fileflow's metadata is only a claim.
+        const checked = fullObjectSha256(head.ChecksumSHA256, head.ChecksumType);
+        if (checked !== undefined && checked !== options.expectedSha256) {
+          throw new ChecksumMismatchError(`SHA-256 ${checked} differs from the expected ${options.expectedSha256}`);
+        }
+        sha256 = checked ?? (await source.hashContent(size, options.expectedSha256));
         await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
       } else if (known !== undefined) {
         sha256 = known;
