@@ -191,9 +191,10 @@ export class S3Endpoint implements Endpoint {
    * copy hashes it. Asking first spares AWS a read of every byte that the
    * answer makes useless. The copy then gets the SHA-256 in its metadata in
    * place. An expected SHA-256 is checked before anything is written: against
-   * S3's checksum when the source has one, else by a read. Content headers and metadata are kept (the COPY directive when
-   * this location changes none of them); this location's KMS key, storage
-   * class, metadata and tags are applied.
+   * S3's checksum when the source has one, else by a read. Content headers and
+   * metadata are kept (the COPY directive when this location changes none of
+   * them); this location's KMS key, storage class, metadata and tags are
+   * applied.
    */
   async copyObjectFrom(
     source: S3Endpoint,

@@ -112,7 +112,7 @@ export class SftpEndpoint implements Endpoint {
       if (
         complete !== undefined &&
         classifyError(error).transient &&
-        (await this.finishRename(temporary, complete, options.sha256?.()))
+        (await this.finishRename(temporary, complete, options.sha256))
       ) {
         return;
       }
@@ -181,32 +181,34 @@ export class SftpEndpoint implements Endpoint {
 
   /**
    * After the connection died at the close or the rename of a complete temporary file,
-   * asks over a new connection where the file is: still at its temporary name, it is
-   * renamed now; gone from there, with a file of its size at the final name, the rename
-   * happened and only its answer was lost. That file is read back and hashed when the
+   * asks over a new connection where the file is. Still at its temporary name, whole, it
+   * is renamed now. Gone from there, with a file of its size at the final name, the rename
+   * happened and only its answer was lost; that file is read back and hashed when the
    * SHA-256 is known (someone else may have removed the temporary file, and the old file
    * have the same size). False when neither holds, or the server cannot be reached: the
    * caller then removes the temporary file and reports the failure.
    */
-  private async finishRename(temporary: string, size: number, sha256: string | undefined): Promise<boolean> {
+  private async finishRename(temporary: string, size: number, sha256?: () => string): Promise<boolean> {
     try {
-      const renamed = await this.withSession(async ({ sftp }) => {
+      const found = await this.withSession(async ({ sftp }) => {
         const sizeOf = (path: string) =>
           call<Stats>((cb) => sftp.stat(path, cb)).then(
             (stats) => stats.size,
             () => undefined,
           );
         const left = await sizeOf(temporary);
-        if (left !== undefined && left !== size) return false;
         if (left !== undefined) {
-          // The old connection's server may still carry out its rename meanwhile: then the
-          // file is at the final name all the same.
+          if (left !== size) return 'no';
+          // The old connection's server may still carry out its rename meanwhile: the file
+          // is at the final name all the same.
           await renameReplacing(sftp, temporary, this.absolutePath).catch(() => undefined);
+          const moved = (await sizeOf(temporary)) === undefined && (await sizeOf(this.absolutePath)) === size;
+          return moved ? 'renamed now' : 'no';
         }
-        return (await sizeOf(temporary)) === undefined && (await sizeOf(this.absolutePath)) === size;
+        return (await sizeOf(this.absolutePath)) === size ? 'renamed before' : 'no';
       });
-      if (!renamed || sha256 === undefined) return renamed;
-      const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: sha256 });
+      if (found !== 'renamed before' || sha256 === undefined) return found !== 'no';
+      const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: sha256() });
       await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
         for await (const chunk of chunks) void chunk;
       });
