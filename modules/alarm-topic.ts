@@ -61,14 +61,18 @@ export function topicAlarm(
   });
 }
 
-/** What {@link functionErrorsAlarm} alarms on, and whom it tells. */
-export interface FunctionErrorsAlarmProps {
+/** The name and description of an alarm built on {@link topicAlarm}, and whom it tells. */
+export interface NamedAlarmProps {
   readonly alarmName: string;
   readonly alarmDescription: string;
-  /** Name of the Lambda function whose `Errors` metric is watched. */
-  readonly functionName: string;
   /** The alarm topic: notified when the alarm fires and when it clears. */
   readonly alarmTopicArn: string;
+}
+
+/** What {@link functionErrorsAlarm} alarms on, and whom it tells. */
+export interface FunctionErrorsAlarmProps extends NamedAlarmProps {
+  /** Name of the Lambda function whose `Errors` metric is watched. */
+  readonly functionName: string;
 }
 
 /** An alarm on any error of a Lambda function within 5 minutes; no invocations is not a failure. */
@@ -91,13 +95,9 @@ export function functionErrorsAlarm(
 }
 
 /** What {@link queueNotEmptyAlarm} alarms on, and whom it tells. */
-export interface QueueNotEmptyAlarmProps {
-  readonly alarmName: string;
-  readonly alarmDescription: string;
+export interface QueueNotEmptyAlarmProps extends NamedAlarmProps {
   /** Name of the SQS queue that should stay empty (a dead-letter queue, failed jobs). */
   readonly queueName: string;
-  /** The alarm topic: notified when the alarm fires and when it clears. */
-  readonly alarmTopicArn: string;
 }
 
 /** An alarm while any message waits in a queue that should stay empty, checked every minute. */
