@@ -207,7 +207,8 @@ export class S3Endpoint implements Endpoint {
       const head = await source.head(true);
       const size = head.ContentLength ?? 0;
       const recorded = recordedSha256(head);
-      const known = knownSha256(head);
+      // S3 checked its own checksum against the bytes; fileflow's metadata is only a claim.
+      const checked = fullObjectSha256(head.ChecksumSHA256, head.ChecksumType);
       const attributes = (sha256: string | undefined): ObjectAttributes => ({
         ContentEncoding: head.ContentEncoding,
         ContentDisposition: head.ContentDisposition,
@@ -223,17 +224,13 @@ export class S3Endpoint implements Endpoint {
           options,
         );
 
-      let sha256: string;
-      if (options.expectedSha256 !== undefined) {
-        // S3 checked its own checksum against the bytes; fileflow's metadata is only a claim.
-        const checked = fullObjectSha256(head.ChecksumSHA256, head.ChecksumType);
-        if (checked !== undefined && checked !== options.expectedSha256) {
-          throw new ChecksumMismatchError(`SHA-256 ${checked} differs from the expected ${options.expectedSha256}`);
-        }
-        sha256 = checked ?? (await source.hashContent(size, options.expectedSha256));
-        await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
-      } else if (known !== undefined) {
-        sha256 = known;
+      const expected = options.expectedSha256;
+      if (expected !== undefined && checked !== undefined && checked !== expected) {
+        throw new ChecksumMismatchError(`SHA-256 ${checked} differs from the expected ${expected}`);
+      }
+      let sha256 =
+        expected !== undefined ? (checked ?? (await source.hashContent(size, expected))) : (checked ?? recorded);
+      if (sha256 !== undefined) {
         // Kept metadata holds it only when it is the source's recorded one.
         await copyFrom(source.location, sha256, { keepSourceMetadata: !changesHeaders && recorded === sha256 });
       } else {
