@@ -20,7 +20,7 @@ import type { Location } from '../../functions/core/locations';
 import { SftpSessionPool } from '../../functions/core/sftp/session-pool';
 import { startSshd, type LocalSshd } from '../../cli/local/sshd';
 import { startCuttingProxy, type CuttingProxy } from '../fixtures/cutting-proxy';
-import { writeRandomFile } from '../fixtures/files';
+import { sha256OfFile, writeRandomFile } from '../fixtures/files';
 import { serveHostKeys, useLocalServers } from '../fixtures/local-servers';
 
 const MiB = 1024 * 1024;
@@ -405,7 +405,7 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
     { renames, reads }: { renames: number; reads: number },
   ): Promise<void> {
     expect(result.sha256).to.equal(source);
-    expect(sha256Of(await readFile(finalPath))).to.equal(source);
+    expect(await sha256OfFile(finalPath)).to.equal(source);
     const events = await logged();
     const count = (kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
     expect([count('write'), count('rename'), count('read')], events.join('\n')).to.deep.equal([1, renames, reads]);
@@ -441,12 +441,8 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
 
     expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
     expect(failure.code).to.equal('CONNECTION_LOST');
-    expect(sha256Of(await readFile(finalPath))).to.equal(previous);
+    expect(await sha256OfFile(finalPath)).to.equal(previous);
     expect(await logged()).to.include('cut');
     expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
   });
 });
-
-function sha256Of(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
