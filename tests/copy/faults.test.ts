@@ -360,7 +360,7 @@ describe('fileflow copy engine: what targets record', function () {
   });
 });
 
-describe('fileflow copy engine: the connection lost at the final rename', function () {
+describe('fileflow copy engine: the connection lost at a rename or a removal', function () {
   this.timeout(60_000);
   const servers = useLocalServers();
   const endpoint = (location: Location) => createEndpoint(location, { s3: servers.s3Client, sftpPool: servers.pool });
@@ -368,6 +368,7 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
   const RELAY = join(__dirname, '..', 'fixtures', 'sftp-relay.cjs');
   let sshd: LocalSshd | undefined;
   let log: string;
+  let relays = 0;
   let source: string;
 
   before(async () => {
@@ -378,11 +379,15 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
     sshd = undefined;
   });
 
-  /** An sshd whose SFTP server loses the first rename (`lose-rename`) or its answer (`lose-rename-reply`). */
+  /**
+   * An sshd whose SFTP server loses the first rename (`lose-rename`) or removal (`lose-remove`),
+   * or its answer (`lose-rename-reply`, `lose-remove-reply`).
+   */
   async function relayedTarget(mode: string, path: string): Promise<Location> {
-    log = join(servers.dir, `relay-${mode}.log`);
+    relays += 1;
+    log = join(servers.dir, `relay-${relays}-${mode}.log`);
     sshd = await startSshd({
-      dir: join(servers.dir, `sshd-${mode}`),
+      dir: join(servers.dir, `sshd-${relays}-${mode}`),
       users: [servers.user],
       sftpServer: [process.execPath, RELAY, SFTP_SERVER, log, mode],
     });
@@ -445,4 +450,48 @@ describe('fileflow copy engine: the connection lost at the final rename', functi
     expect(await logged()).to.include('cut');
     expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
   });
+
+  /** A file of 1 MiB at `path` under the SFTP root, and its SHA-256. */
+  async function polledFile(path: string): Promise<string> {
+    return writeRandomFile(join(servers.sftpRoot, path), MiB);
+  }
+
+  const countOf = (events: string[], kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
+
+  for (const [mode, renames] of [
+    ['lose-rename-reply', 1],
+    ['lose-rename', 2],
+  ] as const) {
+    it(`GIVEN an SFTP server whose connection drops ${mode === 'lose-rename' ? 'with the rename on its way' : 'once it has renamed the file, before the client hears so'} WHEN a file is moved to an archive folder THEN the move succeeds and the file is in the archive, whole, and nowhere else`, async () => {
+      const sha256 = await polledFile(`move/${mode}/inbox/report.csv`);
+      const file = endpoint(await relayedTarget(mode, `move/${mode}/inbox/report.csv`));
+
+      const moved = await file.move(`move/${mode}/archive/report.csv`);
+
+      expect(moved.uri).to.match(new RegExp(`/move/${mode}/archive/report\\.csv$`));
+      expect(await sha256OfFile(join(servers.sftpRoot, 'move', mode, 'archive', 'report.csv'))).to.equal(sha256);
+      expect(existsSync(join(servers.sftpRoot, 'move', mode, 'inbox', 'report.csv'))).to.equal(false);
+      const events = await logged();
+      expect(events).to.include('cut');
+      expect(countOf(events, 'rename'), events.join('\n')).to.equal(renames);
+    });
+  }
+
+  // The removal is sent again over a new connection either way; "no such file" there is success.
+  for (const [mode, removals] of [
+    ['lose-remove-reply', 2],
+    ['lose-remove', 2],
+  ] as const) {
+    it(`GIVEN an SFTP server whose connection drops ${mode === 'lose-remove' ? 'with the removal of a file on its way' : 'once it has removed a file, before the client hears so'} WHEN the file is deleted THEN the deletion succeeds and the file is gone`, async () => {
+      await polledFile(`delete/${mode}/inbox/report.csv`);
+      const file = endpoint(await relayedTarget(mode, `delete/${mode}/inbox/report.csv`));
+
+      await file.delete();
+
+      expect(existsSync(join(servers.sftpRoot, 'delete', mode, 'inbox', 'report.csv'))).to.equal(false);
+      const events = await logged();
+      expect(events).to.include('cut');
+      expect(countOf(events, 'remove'), events.join('\n')).to.equal(removals);
+    });
+  }
 });

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
-import { classifyError, NoSpaceError } from '../errors';
+import { classifyError, NoSpaceError, type TransferError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
 import { resolveSecret } from '../secrets';
@@ -138,16 +138,47 @@ export class SftpEndpoint implements Endpoint {
     });
   }
 
+  /**
+   * Removes the file. If the connection dies with the removal on its way or its answer, a new
+   * connection removes it again; "no such file" there means the first removal was carried out.
+   */
   async delete(): Promise<void> {
-    await this.withSession(({ sftp }) => call((cb) => sftp.unlink(this.absolutePath, cb)));
+    const unlink = () => this.withSession(({ sftp }) => call((cb) => sftp.unlink(this.absolutePath, cb)));
+    try {
+      await unlink();
+    } catch (error) {
+      if (!(error as TransferError).transient) throw error;
+      const again = await unlink().then(
+        () => undefined,
+        (retried: TransferError) => retried,
+      );
+      if (again && again.code !== 'NOT_FOUND') throw error;
+    }
   }
 
+  /**
+   * Renames the file to `to` (relative to the base directory), replacing what is there. If the
+   * connection dies at the rename, a new connection finds out whether it happened and finishes
+   * it if not, as for an upload's final rename: a move is never reported failed once done.
+   */
   async move(to: string): Promise<SftpEndpoint> {
     const target = new SftpEndpoint({ ...this.location, path: to }, this.clients);
-    await this.withSession(async ({ sftp }) => {
-      await makeDirectories(sftp, posix.dirname(target.absolutePath), this.location.baseDir);
-      await renameReplacing(sftp, this.absolutePath, target.absolutePath);
-    });
+    let size: number | undefined;
+    try {
+      await this.withSession(async ({ sftp }) => {
+        await makeDirectories(sftp, posix.dirname(target.absolutePath), this.location.baseDir);
+        size = (await call<Stats>((cb) => sftp.stat(this.absolutePath, cb))).size;
+        await renameReplacing(sftp, this.absolutePath, target.absolutePath);
+      });
+    } catch (error) {
+      if (
+        size === undefined ||
+        !(error as TransferError).transient ||
+        (await this.settleRename(this.absolutePath, target.absolutePath, size)) === 'no'
+      ) {
+        throw error;
+      }
+    }
     return target;
   }
 
@@ -180,33 +211,16 @@ export class SftpEndpoint implements Endpoint {
   }
 
   /**
-   * After the connection died at the close or the rename of a complete temporary file,
-   * asks over a new connection where the file is. Still at its temporary name, whole, it
-   * is renamed now. Gone from there, with a file of its size at the final name, the rename
-   * happened and only its answer was lost; that file is read back and hashed when the
-   * SHA-256 is known (someone else may have removed the temporary file, and the old file
-   * have the same size). False when neither holds, or the server cannot be reached: the
-   * caller then removes the temporary file and reports the failure.
+   * After the connection died at the close or the rename of a complete temporary file, finds
+   * out over a new connection whether the rename happened ({@link settleRename}). When only
+   * its answer was lost, the file at the final name is read back and hashed when the SHA-256
+   * is known (someone else may have removed the temporary file, and the old file have the
+   * same size). False when the rename neither happened nor could be done now, or the server
+   * cannot be reached: the caller then removes the temporary file and reports the failure.
    */
   private async finishRename(temporary: string, size: number, sha256?: () => string): Promise<boolean> {
     try {
-      const found = await this.withSession(async ({ sftp }) => {
-        const sizeOf = (path: string) =>
-          call<Stats>((cb) => sftp.stat(path, cb)).then(
-            (stats) => stats.size,
-            () => undefined,
-          );
-        const left = await sizeOf(temporary);
-        if (left !== undefined) {
-          if (left !== size) return 'no';
-          // The old connection's server may still carry out its rename meanwhile: the file
-          // is at the final name all the same.
-          await renameReplacing(sftp, temporary, this.absolutePath).catch(() => undefined);
-          const moved = (await sizeOf(temporary)) === undefined && (await sizeOf(this.absolutePath)) === size;
-          return moved ? 'renamed now' : 'no';
-        }
-        return (await sizeOf(this.absolutePath)) === size ? 'renamed before' : 'no';
-      });
+      const found = await this.settleRename(temporary, this.absolutePath, size);
       if (found !== 'renamed before' || sha256 === undefined) return found !== 'no';
       const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: sha256() });
       await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
@@ -215,6 +229,36 @@ export class SftpEndpoint implements Endpoint {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Where a file of `size` bytes is after a rename from `from` to `to` was lost with its
+   * connection, asked over a new one. Still at `from`, whole: renamed now. Gone from there,
+   * with a file of its size at `to`: the rename happened before ('renamed before'). Otherwise,
+   * or when the server cannot be reached: 'no'.
+   */
+  private async settleRename(from: string, to: string, size: number): Promise<'renamed now' | 'renamed before' | 'no'> {
+    try {
+      return await this.withSession(async ({ sftp }) => {
+        const sizeOf = (path: string) =>
+          call<Stats>((cb) => sftp.stat(path, cb)).then(
+            (stats) => stats.size,
+            () => undefined,
+          );
+        const left = await sizeOf(from);
+        if (left !== undefined) {
+          if (left !== size) return 'no';
+          // The old connection's server may still carry out its rename meanwhile: the file
+          // is at `to` all the same.
+          await renameReplacing(sftp, from, to).catch(() => undefined);
+          const moved = (await sizeOf(from)) === undefined && (await sizeOf(to)) === size;
+          return moved ? 'renamed now' : 'no';
+        }
+        return (await sizeOf(to)) === size ? 'renamed before' : 'no';
+      });
+    } catch {
+      return 'no';
     }
   }
 
