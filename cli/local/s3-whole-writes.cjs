@@ -22,31 +22,38 @@ const { pipeline } = require('node:stream/promises');
 /** Suffix of staging files; s3rver lists only files that end in `._S3rver_object`. */
 const STAGING = 'staging';
 
+let staged = 0;
+
+/**
+ * Has `write(staging)` write an object's file to a staging file beside `path`, and moves it
+ * to `path` once that succeeded; a failed write leaves nothing.
+ * @param {string} path
+ * @param {(staging: string) => Promise<unknown>} write
+ */
+async function writeWhole(path, write) {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${STAGING}-${process.pid}-${++staged}`;
+  try {
+    await write(temporary);
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(ignoreMissing);
+    throw error;
+  }
+}
+
 /**
  * Makes a not yet running s3rver's writes whole.
  * @param {import('s3rver')} server
  */
 function keepWritesWhole(server) {
   const store = server.store;
-  let staged = 0;
-  /** Writes `write(path)` to a staging file and moves it to `path` once it succeeded. */
-  const staging = async (path, write) => {
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${STAGING}-${process.pid}-${++staged}`;
-    try {
-      await write(temporary);
-      await rename(temporary, path);
-    } catch (error) {
-      await unlink(temporary).catch(ignoreMissing);
-      throw error;
-    }
-  };
 
-  // Also what completing a multipart upload calls, with the parts' bytes in a row.
+  // Also what s3rver's completion of a multipart upload calls (s3-multipart.cjs replaces that).
   store.putObject = async (object) => {
     const md5 = createHash('md5');
     let size = 0;
-    await staging(store.getResourcePath(object.bucket, object.key, 'object'), (temporary) => {
+    await writeWhole(store.getResourcePath(object.bucket, object.key, 'object'), (temporary) => {
       const counted = new Transform({
         transform(chunk, encoding, callback) {
           md5.update(chunk);
@@ -69,7 +76,7 @@ function keepWritesWhole(server) {
     // Onto itself only the metadata changes, which s3rver does without touching the bytes.
     if (from === to) return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
     const source = await store.getMetadata(srcBucket, srcKey);
-    await staging(to, (temporary) => copyFile(from, temporary));
+    await writeWhole(to, (temporary) => copyFile(from, temporary));
     await store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag));
     return store.getMetadata(destBucket, destKey);
   };
@@ -80,4 +87,4 @@ function ignoreMissing(error) {
   return undefined;
 }
 
-module.exports = { keepWritesWhole };
+module.exports = { keepWritesWhole, writeWhole };
