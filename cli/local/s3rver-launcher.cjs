@@ -3,10 +3,11 @@
 // without the legacy provider s3rver's truncated ListObjectsV2 answers 500.
 // Prints {"port":N} on stdout once it listens; stops on SIGTERM. Objects that change
 // only once whole come from s3-whole-writes.cjs, SHA-256 checksums as S3 keeps them
-// from s3-checksums.cjs.
+// from s3-checksums.cjs, multipart uploads as S3 completes them from s3-multipart.cjs.
 'use strict';
 const S3rver = require('s3rver');
 const { addChecksums } = require('./s3-checksums.cjs');
+const { completeMultipartAsS3 } = require('./s3-multipart.cjs');
 const { keepWritesWhole } = require('./s3-whole-writes.cjs');
 
 const [directory, ...buckets] = process.argv.slice(2);
@@ -19,6 +20,7 @@ const server = new S3rver({
 });
 keepWritesWhole(server);
 addChecksums(server);
+completeMultipartAsS3(server);
 server.run().then(
   ({ port }) => process.stdout.write(`${JSON.stringify({ port })}\n`),
   (error) => {
