@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
@@ -69,18 +75,23 @@ describe('fileflow copy engine: faults', function () {
       expect(await partFilesIn(join(servers.sftpRoot, 'faults'))).to.deep.equal([]);
     });
 
-    it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient, the multipart upload is aborted and no object exists', async () => {
+    it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient, the multipart upload is aborted (the server no longer knows it) and no object exists', async () => {
       proxy = await startCuttingProxy({
         targetPort: servers.sshd.port,
         cutAfterBytes: 20 * MiB,
         direction: 'downstream',
       });
       const commands: string[] = [];
+      let uploadId: string | undefined;
       const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
       s3Client.middlewareStack.add(
         (next, context) => async (args) => {
           commands.push(context.commandName as string);
-          return next(args);
+          const result = await next(args);
+          if (context.commandName === 'CreateMultipartUploadCommand') {
+            uploadId = (result.output as { UploadId?: string }).UploadId;
+          }
+          return result;
         },
         { step: 'initialize' },
       );
@@ -95,6 +106,20 @@ describe('fileflow copy engine: faults', function () {
       expect(commands).to.include('CreateMultipartUploadCommand');
       expect(commands).to.include('AbortMultipartUploadCommand');
       expect(commands).not.to.include('CompleteMultipartUploadCommand');
+      // The server no longer knows the upload: its parts are gone.
+      const partForAbortedUpload = servers.s3Client.send(
+        new UploadPartCommand({
+          Bucket: servers.bucket,
+          Key: 'faults/aborted.bin',
+          UploadId: uploadId,
+          PartNumber: 1,
+          Body: 'late part',
+        }),
+      );
+      await partForAbortedUpload.then(
+        () => expect.fail('a part for an aborted upload must be refused'),
+        (error: { name: string }) => expect(error.name).to.equal('NoSuchUpload'),
+      );
       const head = servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'faults/aborted.bin' }));
       await head.then(
         () => expect.fail('no object may exist after an aborted upload'),
