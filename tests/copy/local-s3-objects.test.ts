@@ -146,4 +146,28 @@ describe('the local S3 server: an object changes only once the new one is whole'
       }
     });
   }
+
+  it('GIVEN a 3 MiB object WHEN it is read whole, by a range across 1 MiB boundaries, from an offset to its end, past its end, and an object that does not exist THEN the bytes, InvalidRange and NoSuchKey are answered as S3 does', async () => {
+    const bytes = randomBytes(3 * MiB);
+    await put('reads/three.bin', bytes);
+    const read = async (Range?: string) => {
+      const answer = await servers.s3Client.send(
+        new GetObjectCommand({ Bucket: servers.bucket, Key: 'reads/three.bin', Range }),
+      );
+      return [answer.ContentRange, Buffer.from(await answer.Body!.transformToByteArray())] as const;
+    };
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'answered',
+        (error: { name: string }) => error.name,
+      );
+
+    expect((await read())[1].equals(bytes)).to.equal(true);
+    const [across, acrossBytes] = await read(`bytes=${MiB - 5}-${2 * MiB + 4}`);
+    expect(across).to.equal(`bytes ${MiB - 5}-${2 * MiB + 4}/${3 * MiB}`);
+    expect(acrossBytes.equals(bytes.subarray(MiB - 5, 2 * MiB + 5))).to.equal(true);
+    expect((await read(`bytes=${3 * MiB - 10}-`))[1].equals(bytes.subarray(3 * MiB - 10))).to.equal(true);
+    expect(await failure(read(`bytes=${3 * MiB}-`))).to.equal('InvalidRange');
+    expect(await failure(get('reads/missing.bin'))).to.equal('NoSuchKey');
+  });
 });
