@@ -15,7 +15,6 @@
 'use strict';
 const { Buffer } = require('node:buffer');
 const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
 const { open, readFile, rm, stat } = require('node:fs/promises');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
@@ -95,17 +94,18 @@ function completeMultipartAsS3(server) {
         });
       }
     });
-    const objectPath = store.getResourcePath(bucket, key, 'object');
-    await writeWhole(objectPath, (staging) =>
-      concatenate(
-        stored.map(({ path }) => path),
-        staging,
-      ),
-    );
     const md5 = `${createHash('md5')
       .update(Buffer.concat(stored.map((part) => Buffer.from(part.md5, 'hex'))))
       .digest('hex')}-${stored.length}`;
-    await store.putMetadata(bucket, key, metadata, md5);
+    await writeWhole(
+      store.getResourcePath(bucket, key, 'object'),
+      (staging) =>
+        concatenate(
+          stored.map(({ path }) => path),
+          staging,
+        ),
+      () => store.putMetadata(bucket, key, metadata, md5),
+    );
     await rm(directory, { recursive: true, force: true });
     return { md5, size: stored.reduce((total, part) => total + part.size, 0) };
   };
@@ -143,19 +143,28 @@ function completeMultipartAsS3(server) {
     const [sourceBucket, ...rest] = source.split('/');
     const sourceKey = rest.join('/');
     const sourcePath = store.getResourcePath(sourceBucket, sourceKey, 'object');
-    const size = await stat(sourcePath).then(
-      (stats) => stats.size,
-      () => undefined,
-    );
-    if (size === undefined) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: sourceKey });
-    const { start, end } = copyRange(ctx.get('x-amz-copy-source-range'), size);
-    const { md5 } = await store.putPart(
-      bucket,
-      ctx.query.uploadId,
-      partNumber,
-      // A stream of an empty range would still read one byte.
-      size === 0 ? Readable.from([]) : createReadStream(sourcePath, { start, end, highWaterMark: COPY_BUFFER_BYTES }),
-    );
+    // Size and bytes from one open file: the version copied is whole, whatever replaces it.
+    const file = await open(sourcePath, 'r').catch((error) => {
+      if (error.code === 'ENOENT')
+        throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: sourceKey });
+      throw error;
+    });
+    let md5;
+    try {
+      const { size } = await file.stat();
+      const { start, end } = copyRange(ctx.get('x-amz-copy-source-range'), size);
+      ({ md5 } = await store.putPart(
+        bucket,
+        ctx.query.uploadId,
+        partNumber,
+        // A stream of an empty range would still read one byte.
+        size === 0
+          ? Readable.from([])
+          : file.createReadStream({ start, end, highWaterMark: COPY_BUFFER_BYTES, autoClose: false }),
+      ));
+    } finally {
+      await file.close();
+    }
     ctx.status = 200;
     ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: JSON.stringify(md5) } };
     return undefined;

@@ -7,6 +7,11 @@
 // it was is answered, whole. An upload whose body fails (a dropped connection, a bad
 // checksum) leaves nothing.
 //
+// An object is its file plus the metadata and MD5 files beside it. Putting a new version in
+// place (the rename and those files), reading one (s3-reads.cjs) and deleting one each hold
+// the object's lock, so no request sees the bytes of one version with the size or ETag of
+// another: this one process serves every request.
+//
 // A copy keeps its source's MD5 (the bytes are the same): s3rver read the whole copy again
 // to compute it when the copy replaced the metadata, and kept the MD5 of the object a copy
 // replaced when it did not.
@@ -14,7 +19,7 @@
 const { Buffer } = require('node:buffer');
 const { createHash } = require('node:crypto');
 const { createWriteStream } = require('node:fs');
-const { copyFile, mkdir, rename, unlink } = require('node:fs/promises');
+const { copyFile, link, mkdir, rename, unlink } = require('node:fs/promises');
 const { dirname } = require('node:path');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
@@ -23,19 +28,51 @@ const { pipeline } = require('node:stream/promises');
 const STAGING = 'staging';
 
 let staged = 0;
+/** Per object file: the promise the next holder of its lock waits for. */
+const locks = new Map();
 
 /**
- * Has `write(staging)` write an object's file to a staging file beside `path`, and moves it
- * to `path` once that succeeded; a failed write leaves nothing.
+ * Runs `critical` while holding the lock of the object whose file is `path`: one holder at a
+ * time, in the order they asked.
+ * @template T
+ * @param {string} path
+ * @param {() => Promise<T>} critical
+ * @returns {Promise<T>}
+ */
+async function underObjectLock(path, critical) {
+  const previous = locks.get(path) ?? Promise.resolve();
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  const next = previous.then(() => held);
+  locks.set(path, next);
+  await previous;
+  try {
+    return await critical();
+  } finally {
+    release();
+    if (locks.get(path) === next) locks.delete(path);
+  }
+}
+
+/**
+ * Has `write(staging)` write an object's file to a staging file beside `path`; once that
+ * succeeded, moves it to `path` and has `publish()` write its metadata, both under the
+ * object's lock. A failed write leaves nothing.
  * @param {string} path
  * @param {(staging: string) => Promise<unknown>} write
+ * @param {() => Promise<unknown>} publish
  */
-async function writeWhole(path, write) {
+async function writeWhole(path, write, publish) {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${STAGING}-${process.pid}-${++staged}`;
   try {
     await write(temporary);
-    await rename(temporary, path);
+    await underObjectLock(path, async () => {
+      await rename(temporary, path);
+      await publish();
+    });
   } catch (error) {
     await unlink(temporary).catch(ignoreMissing);
     throw error;
@@ -48,24 +85,36 @@ async function writeWhole(path, write) {
  */
 function keepWritesWhole(server) {
   const store = server.store;
+  const objectPath = (bucket, key) => store.getResourcePath(bucket, key, 'object');
+  // Unlocked, for callers that hold the lock already.
+  const getMetadata = store.getMetadata.bind(store);
+  store.getMetadata = (bucket, key) => underObjectLock(objectPath(bucket, key), () => getMetadata(bucket, key));
+  const deleteObject = store.deleteObject.bind(store);
+  store.deleteObject = (bucket, key) => underObjectLock(objectPath(bucket, key), () => deleteObject(bucket, key));
 
   // Also what s3rver's completion of a multipart upload calls (s3-multipart.cjs replaces that).
   store.putObject = async (object) => {
     const md5 = createHash('md5');
     let size = 0;
-    await writeWhole(store.getResourcePath(object.bucket, object.key, 'object'), (temporary) => {
-      const counted = new Transform({
-        transform(chunk, encoding, callback) {
-          md5.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      });
-      const content = Buffer.isBuffer(object.content) ? [object.content] : object.content;
-      return pipeline(content, counted, createWriteStream(temporary));
-    });
-    const digest = md5.digest('hex');
-    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    let digest;
+    await writeWhole(
+      store.getResourcePath(object.bucket, object.key, 'object'),
+      (temporary) => {
+        const counted = new Transform({
+          transform(chunk, encoding, callback) {
+            md5.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        });
+        const content = Buffer.isBuffer(object.content) ? [object.content] : object.content;
+        return pipeline(content, counted, createWriteStream(temporary));
+      },
+      () => {
+        digest = md5.digest('hex');
+        return store.putMetadata(object.bucket, object.key, object.metadata, digest);
+      },
+    );
     return { size, md5: digest };
   };
 
@@ -75,9 +124,23 @@ function keepWritesWhole(server) {
     const to = store.getResourcePath(destBucket, destKey, 'object');
     // Onto itself only the metadata changes, which s3rver does without touching the bytes.
     if (from === to) return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
-    const source = await store.getMetadata(srcBucket, srcKey);
-    await writeWhole(to, (temporary) => copyFile(from, temporary));
-    await store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag));
+    // The source's metadata and a link to its file are taken together, so the bytes copied
+    // are those of the version whose MD5 the copy gets, whatever replaces the source meanwhile.
+    const pinned = `${from}.${STAGING}-${process.pid}-${++staged}`;
+    const source = await underObjectLock(from, async () => {
+      const metadata = await getMetadata(srcBucket, srcKey);
+      await link(from, pinned);
+      return metadata;
+    });
+    try {
+      await writeWhole(
+        to,
+        (temporary) => copyFile(pinned, temporary),
+        () => store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag)),
+      );
+    } finally {
+      await unlink(pinned).catch(ignoreMissing);
+    }
     return store.getMetadata(destBucket, destKey);
   };
 }
@@ -87,4 +150,4 @@ function ignoreMissing(error) {
   return undefined;
 }
 
-module.exports = { keepWritesWhole, writeWhole };
+module.exports = { keepWritesWhole, writeWhole, underObjectLock };

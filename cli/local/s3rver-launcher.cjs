@@ -4,12 +4,12 @@
 // Prints {"port":N} on stdout once it listens; stops on SIGTERM. Objects that change
 // only once whole come from s3-whole-writes.cjs, SHA-256 checksums as S3 keeps them
 // from s3-checksums.cjs, multipart uploads as S3 completes them from s3-multipart.cjs,
-// reads in 1 MiB chunks from s3-large-reads.cjs.
+// reads of one whole version in 1 MiB chunks from s3-reads.cjs.
 'use strict';
 const S3rver = require('s3rver');
 const { addChecksums } = require('./s3-checksums.cjs');
 const { completeMultipartAsS3 } = require('./s3-multipart.cjs');
-const { readInLargeChunks } = require('./s3-large-reads.cjs');
+const { readObjectsWhole } = require('./s3-reads.cjs');
 const { keepWritesWhole } = require('./s3-whole-writes.cjs');
 
 const [directory, ...buckets] = process.argv.slice(2);
@@ -23,7 +23,7 @@ const server = new S3rver({
 keepWritesWhole(server);
 addChecksums(server);
 completeMultipartAsS3(server);
-readInLargeChunks(server);
+readObjectsWhole(server);
 server.run().then(
   ({ port }) => process.stdout.write(`${JSON.stringify({ port })}\n`),
   (error) => {

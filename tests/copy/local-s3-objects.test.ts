@@ -170,4 +170,60 @@ describe('the local S3 server: an object changes only once the new one is whole'
     expect(await failure(read(`bytes=${3 * MiB}-`))).to.equal('InvalidRange');
     expect(await failure(get('reads/missing.bin'))).to.equal('NoSuchKey');
   });
+
+  /**
+   * Overwrites `key` 60 times, in turn with the `versions`, while `read()` runs over and over;
+   * resolves with what `read()` returned that was not one version whole, with its own ETag.
+   */
+  async function strayReadsWhileOverwritten(
+    key: string,
+    read: () => Promise<{ bytes: Buffer; etag?: string }>,
+  ): Promise<string[]> {
+    const versions = [Buffer.alloc(256 * 1024, 'a'), Buffer.alloc(1024 * 1024, 'b'), Buffer.alloc(64 * 1024, 'c')];
+    await put(key, versions[0]!);
+    let writing = true;
+    const writer = (async () => {
+      for (let round = 0; round < 60; round += 1) await put(key, versions[round % 3]!);
+      writing = false;
+    })();
+    const stray: string[] = [];
+    const reader = async () => {
+      while (writing) {
+        const { bytes, etag } = await read();
+        const whole = versions.some((version) => version.equals(bytes));
+        if (!whole || etag !== md5(bytes))
+          stray.push(`${bytes.length} bytes of ${bytes.subarray(0, 1).toString()}, ETag ${etag}`);
+      }
+    };
+    await Promise.all([writer, reader(), reader(), reader()]);
+    return stray;
+  }
+
+  it('GIVEN an object overwritten again and again by versions of other sizes WHEN it is read meanwhile THEN every read answers one whole version with its own ETag, never part of one', async () => {
+    const stray = await strayReadsWhileOverwritten('reads/overwritten.bin', async () => {
+      const answer = await servers.s3Client.send(
+        new GetObjectCommand({ Bucket: servers.bucket, Key: 'reads/overwritten.bin' }),
+      );
+      return { bytes: Buffer.from(await answer.Body!.transformToByteArray()), etag: answer.ETag };
+    });
+
+    expect(stray).to.deep.equal([]);
+  });
+
+  it('GIVEN an object overwritten again and again by versions of other sizes WHEN it is copied meanwhile THEN every copy is one whole version with its own ETag', async () => {
+    let copies = 0;
+    const stray = await strayReadsWhileOverwritten('reads/copied-source.bin', async () => {
+      const key = `reads/copy-${(copies += 1)}.bin`;
+      const { CopyObjectResult } = await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: key,
+          CopySource: `${servers.bucket}/reads/copied-source.bin`,
+        }),
+      );
+      return { bytes: await get(key), etag: CopyObjectResult?.ETag };
+    });
+
+    expect(stray).to.deep.equal([]);
+  });
 });
