@@ -14,11 +14,11 @@
 // leaves none.
 'use strict';
 const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
 const { readFile, unlink, writeFile } = require('node:fs/promises');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const S3Error = require('s3rver/lib/models/error');
+const { copyChecksum } = require('./s3-whole-writes.cjs');
 
 /** Query parameters that make a request on an object something else than a put, copy, get or head. */
 const SUB_RESOURCES = [
@@ -133,22 +133,12 @@ function addChecksums(server) {
     const source = decodeURI(ctx.get('x-amz-copy-source')).replace(/^\//, '').split('?')[0];
     const [sourceBucket, ...rest] = source.split('/');
     const sourceKey = rest.join('/');
-    let hashing;
-    if (algorithm) {
-      // The source's bytes are the copy's: hash them while s3rver copies.
-      const hash = createHash('sha256');
-      hashing = pipeline(
-        createReadStream(store.getResourcePath(sourceBucket, sourceKey, 'object'), { highWaterMark: 1 << 20 }),
-        async (chunks) => {
-          for await (const chunk of chunks) hash.update(chunk);
-        },
-      ).then(() => hash.digest('base64'));
-      hashing.catch(() => undefined);
-    }
-    await next();
+    // The store's copy hashes the very file it copies (s3-whole-writes.cjs).
+    const hashing = algorithm ? {} : undefined;
+    await (hashing ? copyChecksum.run(hashing, next) : next());
     const result = ctx.body && ctx.body.CopyObjectResult;
     if (ctx.status !== 200 || !result) return;
-    const sha256 = hashing ? await hashing : await readChecksum(sourceBucket, sourceKey, result.ETag);
+    const sha256 = hashing ? hashing.sha256 : await readChecksum(sourceBucket, sourceKey, result.ETag);
     if (sha256 === undefined) {
       await dropChecksum(bucket, key);
       return;

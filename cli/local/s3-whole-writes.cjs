@@ -16,9 +16,10 @@
 // to compute it when the copy replaced the metadata, and kept the MD5 of the object a copy
 // replaced when it did not.
 'use strict';
+const { AsyncLocalStorage } = require('node:async_hooks');
 const { Buffer } = require('node:buffer');
 const { createHash } = require('node:crypto');
-const { createWriteStream } = require('node:fs');
+const { createReadStream, createWriteStream } = require('node:fs');
 const { copyFile, link, mkdir, rename, unlink } = require('node:fs/promises');
 const { dirname } = require('node:path');
 const { Transform } = require('node:stream');
@@ -28,6 +29,12 @@ const { pipeline } = require('node:stream/promises');
 const STAGING = 'staging';
 
 let staged = 0;
+/**
+ * The copy a request asks the SHA-256 of (s3-checksums.cjs runs the request inside it): the
+ * store's copy sets `sha256` (base64) from the very file it copies.
+ * @type {AsyncLocalStorage<{ sha256?: string }>}
+ */
+const copyChecksum = new AsyncLocalStorage();
 /** Per object file: the promise the next holder of its lock waits for. */
 const locks = new Map();
 
@@ -123,7 +130,11 @@ function keepWritesWhole(server) {
     const from = store.getResourcePath(srcBucket, srcKey, 'object');
     const to = store.getResourcePath(destBucket, destKey, 'object');
     // Onto itself only the metadata changes, which s3rver does without touching the bytes.
-    if (from === to) return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    const checksum = copyChecksum.getStore();
+    if (from === to) {
+      if (checksum) checksum.sha256 = await sha256Of(from);
+      return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    }
     // The source's metadata and a link to its file are taken together, so the bytes copied
     // are those of the version whose MD5 the copy gets, whatever replaces the source meanwhile.
     const pinned = `${from}.${STAGING}-${process.pid}-${++staged}`;
@@ -135,7 +146,11 @@ function keepWritesWhole(server) {
     try {
       await writeWhole(
         to,
-        (temporary) => copyFile(pinned, temporary),
+        async (temporary) => {
+          // The hash reads the source while the copy runs.
+          const [sha256] = await Promise.all([checksum && sha256Of(pinned), copyFile(pinned, temporary)]);
+          if (checksum) checksum.sha256 = sha256;
+        },
         () => store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag)),
       );
     } finally {
@@ -145,9 +160,18 @@ function keepWritesWhole(server) {
   };
 }
 
+/** The base64 SHA-256 of a file. */
+async function sha256Of(path) {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async (chunks) => {
+    for await (const chunk of chunks) hash.update(chunk);
+  });
+  return hash.digest('base64');
+}
+
 function ignoreMissing(error) {
   if (error.code !== 'ENOENT') throw error;
   return undefined;
 }
 
-module.exports = { keepWritesWhole, writeWhole, underObjectLock };
+module.exports = { keepWritesWhole, writeWhole, underObjectLock, copyChecksum };

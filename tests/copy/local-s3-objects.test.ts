@@ -173,11 +173,12 @@ describe('the local S3 server: an object changes only once the new one is whole'
 
   /**
    * Overwrites `key` 60 times, in turn with the `versions`, while `read()` runs over and over;
-   * resolves with what `read()` returned that was not one version whole, with its own ETag.
+   * resolves with what `read()` returned that was not one version whole, with its own ETag (and
+   * SHA-256, when `read()` gives one).
    */
   async function strayReadsWhileOverwritten(
     key: string,
-    read: () => Promise<{ bytes: Buffer; etag?: string }>,
+    read: () => Promise<{ bytes: Buffer; etag?: string; sha256?: string }>,
   ): Promise<string[]> {
     const versions = [Buffer.alloc(256 * 1024, 'a'), Buffer.alloc(1024 * 1024, 'b'), Buffer.alloc(64 * 1024, 'c')];
     await put(key, versions[0]!);
@@ -189,10 +190,11 @@ describe('the local S3 server: an object changes only once the new one is whole'
     const stray: string[] = [];
     const reader = async () => {
       while (writing) {
-        const { bytes, etag } = await read();
+        const { bytes, etag, sha256 } = await read();
         const whole = versions.some((version) => version.equals(bytes));
-        if (!whole || etag !== md5(bytes))
-          stray.push(`${bytes.length} bytes of ${bytes.subarray(0, 1).toString()}, ETag ${etag}`);
+        const ownSha256 = sha256 === undefined || sha256 === createHash('sha256').update(bytes).digest('base64');
+        if (!whole || etag !== md5(bytes) || !ownSha256)
+          stray.push(`${bytes.length} bytes of ${bytes.subarray(0, 1).toString()}, ETag ${etag}, SHA-256 ${sha256}`);
       }
     };
     await Promise.all([writer, reader(), reader(), reader()]);
@@ -222,6 +224,25 @@ describe('the local S3 server: an object changes only once the new one is whole'
         }),
       );
       return { bytes: await get(key), etag: CopyObjectResult?.ETag };
+    });
+
+    expect(stray).to.deep.equal([]);
+  });
+
+  it('GIVEN an object overwritten again and again by versions of other sizes WHEN it is copied meanwhile with its SHA-256 asked for THEN every copy is one whole version, and the SHA-256 answered is that of its bytes', async () => {
+    let copies = 0;
+    const stray = await strayReadsWhileOverwritten('reads/hashed-source.bin', async () => {
+      const key = `reads/hashed-copy-${(copies += 1)}.bin`;
+      const { CopyObjectResult } = await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: key,
+          CopySource: `${servers.bucket}/reads/hashed-source.bin`,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      const sha256 = CopyObjectResult?.ChecksumSHA256 ?? 'none answered';
+      return { bytes: await get(key), etag: CopyObjectResult?.ETag, sha256 };
     });
 
     expect(stray).to.deep.equal([]);
