@@ -129,8 +129,8 @@ function keepWritesWhole(server) {
   store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacementMetadata) => {
     const from = store.getResourcePath(srcBucket, srcKey, 'object');
     const to = store.getResourcePath(destBucket, destKey, 'object');
-    // Onto itself only the metadata changes, which s3rver does without touching the bytes.
     const checksum = copyChecksum.getStore();
+    // Onto itself only the metadata changes, which s3rver does without touching the bytes.
     if (from === to) {
       if (checksum) checksum.sha256 = await sha256Of(from);
       return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
@@ -143,6 +143,7 @@ function keepWritesWhole(server) {
       await link(from, pinned);
       return metadata;
     });
+    let copied;
     try {
       await writeWhole(
         to,
@@ -151,12 +152,16 @@ function keepWritesWhole(server) {
           const [sha256] = await Promise.all([checksum && sha256Of(pinned), copyFile(pinned, temporary)]);
           if (checksum) checksum.sha256 = sha256;
         },
-        () => store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag)),
+        async () => {
+          await store.putMetadata(destBucket, destKey, replacementMetadata ?? source, JSON.parse(source.etag));
+          // Still under the lock: the copy's own metadata, not that of a later version.
+          copied = await getMetadata(destBucket, destKey);
+        },
       );
     } finally {
       await unlink(pinned).catch(ignoreMissing);
     }
-    return store.getMetadata(destBucket, destKey);
+    return copied;
   };
 }
 
