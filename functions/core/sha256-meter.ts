@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ChecksumMismatchError, ConnectionLostError } from './errors';
 
 /** What a {@link Sha256Meter} checks when its input ends. */
@@ -53,4 +54,16 @@ export class Sha256Meter extends Transform {
     }
     callback();
   }
+}
+
+/**
+ * Reads `body` to its end and returns the hex SHA-256 of its bytes; fails as a
+ * {@link Sha256Meter} does on a count or hash other than `expected`.
+ */
+export async function sha256OfStream(body: Readable, expected: Sha256MeterOptions = {}): Promise<string> {
+  const meter = new Sha256Meter(expected);
+  await pipeline(body, meter, async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) void chunk;
+  });
+  return meter.digest();
 }

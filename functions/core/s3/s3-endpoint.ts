@@ -15,7 +15,7 @@ import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '..
 import { ChecksumMismatchError, classifyError } from '../errors';
 import type { S3Location } from '../locations';
 import { assertSafePath } from '../paths';
-import { Sha256Meter } from '../sha256-meter';
+import { Sha256Meter, sha256OfStream } from '../sha256-meter';
 import { uploadMultipart } from './multipart-upload';
 import {
   copyObjectServerSide,
@@ -251,11 +251,7 @@ export class S3Endpoint implements Endpoint {
 
   /** Hex SHA-256 of this object's bytes, read once; fails on a size or hash other than expected. */
   private async hashContent(size: number, expectedSha256?: string): Promise<string> {
-    const meter = new Sha256Meter({ expectedBytes: size, expectedSha256 });
-    await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) void chunk;
-    });
-    return meter.digest();
+    return sha256OfStream((await this.openRead()).body, { expectedBytes: size, expectedSha256 });
   }
 
   /**

@@ -9,7 +9,7 @@ import { classifyError, NoSpaceError, type TransferError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
 import { resolveSecret } from '../secrets';
-import { Sha256Meter } from '../sha256-meter';
+import { sha256OfStream } from '../sha256-meter';
 import { SftpPipelinedReader, SftpPipelinedWriter } from './pipelined-streams';
 import type { SftpCredentials, SftpSession, SftpSessionPool } from './session-pool';
 
@@ -222,10 +222,7 @@ export class SftpEndpoint implements Endpoint {
     try {
       const found = await this.settleRename(temporary, this.absolutePath, size);
       if (found !== 'renamed before' || sha256 === undefined) return found !== 'no';
-      const meter = new Sha256Meter({ expectedBytes: size, expectedSha256: sha256() });
-      await pipeline((await this.openRead()).body, meter, async (chunks: AsyncIterable<Buffer>) => {
-        for await (const chunk of chunks) void chunk;
-      });
+      await sha256OfStream((await this.openRead()).body, { expectedBytes: size, expectedSha256: sha256() });
       return true;
     } catch {
       return false;
