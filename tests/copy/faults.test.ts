@@ -8,6 +8,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -28,18 +29,11 @@ import { startSshd, type LocalSshd } from '../../cli/local/sshd';
 import { startCuttingProxy, type CuttingProxy } from '../fixtures/cutting-proxy';
 import { sha256OfFile, writeRandomFile } from '../fixtures/files';
 import { serveHostKeys, useLocalServers } from '../fixtures/local-servers';
+import { rejectionOf } from '../fixtures/rejections';
 
 const MiB = 1024 * 1024;
 
-async function failureOf(promise: Promise<unknown>): Promise<TransferError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(TransferError);
-    return error as TransferError;
-  }
-  throw new Error('expected the transfer to fail');
-}
+const failureOf = (promise: Promise<unknown>) => rejectionOf(promise, TransferError);
 
 function partFilesIn(directory: string): Promise<string[]> {
   return readdir(directory).then((names) => names.filter((name) => name.endsWith('.fileflow-part')));
@@ -116,10 +110,7 @@ describe('fileflow copy engine: faults', function () {
           Body: 'late part',
         }),
       );
-      await partForAbortedUpload.then(
-        () => expect.fail('a part for an aborted upload must be refused'),
-        (error: { name: string }) => expect(error.name).to.equal('NoSuchUpload'),
-      );
+      expect((await rejectionOf(partForAbortedUpload, S3ServiceException)).name).to.equal('NoSuchUpload');
       const head = servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'faults/aborted.bin' }));
       await head.then(
         () => expect.fail('no object may exist after an aborted upload'),

@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
   type CompletedPart,
@@ -16,6 +17,7 @@ import {
 import { expect } from 'chai';
 import { copyObjectServerSide } from '../../functions/core/s3/server-side-copy';
 import { useLocalServers } from '../fixtures/local-servers';
+import { rejectionOf } from '../fixtures/rejections';
 
 const MiB = 1024 * 1024;
 const md5Hex = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
@@ -24,14 +26,7 @@ const multipartETag = (parts: Buffer[]) =>
   `"${md5Hex(Buffer.concat(parts.map((part) => createHash('md5').update(part).digest())))}-${parts.length}"`;
 
 /** The S3 error code a request fails with. */
-async function s3ErrorOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { name: string }).name;
-  }
-  throw new Error('expected the request to fail');
-}
+const s3ErrorOf = async (promise: Promise<unknown>) => (await rejectionOf(promise, S3ServiceException)).name;
 
 describe('the local S3 server: multipart uploads as S3 does them', function () {
   this.timeout(60_000);

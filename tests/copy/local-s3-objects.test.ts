@@ -8,11 +8,13 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { s3ClientFor, S3RVER_CREDENTIALS } from '../../cli/local/s3-server';
 import { useLocalServers } from '../fixtures/local-servers';
+import { rejectionOf } from '../fixtures/rejections';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
@@ -156,11 +158,7 @@ describe('the local S3 server: an object changes only once the new one is whole'
       );
       return [answer.ContentRange, Buffer.from(await answer.Body!.transformToByteArray())] as const;
     };
-    const failure = (promise: Promise<unknown>) =>
-      promise.then(
-        () => 'answered',
-        (error: { name: string }) => error.name,
-      );
+    const failure = async (promise: Promise<unknown>) => (await rejectionOf(promise, S3ServiceException)).name;
 
     expect((await read())[1].equals(bytes)).to.equal(true);
     const [across, acrossBytes] = await read(`bytes=${MiB - 5}-${2 * MiB + 4}`);

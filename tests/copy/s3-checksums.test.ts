@@ -16,19 +16,12 @@ import { createEndpoint } from '../../functions/core/endpoints';
 import type { TransferError } from '../../functions/core/errors';
 import { sha256OfObject } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
+import { rejectionOf } from '../fixtures/rejections';
 
 const base64Sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
 const hexSha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(S3ServiceException);
-    return error as S3ServiceException;
-  }
-  throw new Error('the request succeeded');
-}
+const s3Error = (promise: Promise<unknown>) => rejectionOf(promise, S3ServiceException);
 
 describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', function () {
   const servers = useLocalServers();
