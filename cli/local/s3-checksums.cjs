@@ -18,6 +18,7 @@ const { readFile, unlink, writeFile } = require('node:fs/promises');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const S3Error = require('s3rver/lib/models/error');
+const { copySourceOf, ignoreMissing } = require('./s3-layers.cjs');
 const { copyChecksum } = require('./s3-whole-writes.cjs');
 
 /** Query parameters that make a request on an object something else than a put, copy, get or head. */
@@ -129,10 +130,7 @@ function addChecksums(server) {
   const copy = async (ctx, next, bucket, key) => {
     const algorithm = ctx.get('x-amz-checksum-algorithm');
     checkAlgorithm(algorithm, 'x-amz-checksum-algorithm');
-    // The source as s3rver reads it.
-    const source = decodeURI(ctx.get('x-amz-copy-source')).replace(/^\//, '').split('?')[0];
-    const [sourceBucket, ...rest] = source.split('/');
-    const sourceKey = rest.join('/');
+    const { bucket: sourceBucket, key: sourceKey } = copySourceOf(ctx);
     // The store's copy hashes the very file it copies (s3-whole-writes.cjs).
     const hashing = algorithm ? {} : undefined;
     await (hashing ? copyChecksum.run(hashing, next) : next());
@@ -170,11 +168,6 @@ function checkAlgorithm(algorithm, header) {
 
 function isSha256(base64) {
   return /^[A-Za-z0-9+/]{43}=$/.test(base64);
-}
-
-function ignoreMissing(error) {
-  if (error.code !== 'ENOENT') throw error;
-  return undefined;
 }
 
 module.exports = { addChecksums };

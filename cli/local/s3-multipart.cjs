@@ -19,6 +19,7 @@ const { open, readFile, rm, stat } = require('node:fs/promises');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const S3Error = require('s3rver/lib/models/error');
+const { copySourceOf } = require('./s3-layers.cjs');
 const { writeWhole } = require('./s3-whole-writes.cjs');
 
 /** S3's smallest part, the last one excepted. */
@@ -139,9 +140,7 @@ function completeMultipartAsS3(server) {
         ArgumentValue: String(ctx.query.partNumber),
       });
     }
-    const source = decodeURI(ctx.get('x-amz-copy-source')).replace(/^\//, '').split('?')[0];
-    const [sourceBucket, ...rest] = source.split('/');
-    const sourceKey = rest.join('/');
+    const { bucket: sourceBucket, key: sourceKey } = copySourceOf(ctx);
     const sourcePath = store.getResourcePath(sourceBucket, sourceKey, 'object');
     // Size and bytes from one open file: the version copied is whole, whatever replaces it.
     const file = await open(sourcePath, 'r').catch((error) => {

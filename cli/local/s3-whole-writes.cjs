@@ -24,6 +24,7 @@ const { copyFile, link, mkdir, rename, unlink } = require('node:fs/promises');
 const { dirname } = require('node:path');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
+const { ignoreMissing } = require('./s3-layers.cjs');
 
 /** Suffix of staging files; s3rver lists only files that end in `._S3rver_object`. */
 const STAGING = 'staging';
@@ -172,11 +173,6 @@ async function sha256Of(path) {
     for await (const chunk of chunks) hash.update(chunk);
   });
   return hash.digest('base64');
-}
-
-function ignoreMissing(error) {
-  if (error.code !== 'ENOENT') throw error;
-  return undefined;
 }
 
 module.exports = { keepWritesWhole, writeWhole, underObjectLock, copyChecksum };

@@ -1,0 +1,21 @@
+// What the local S3 server's layers (s3-whole-writes, s3-checksums, s3-multipart, s3-reads)
+// share.
+'use strict';
+
+/**
+ * The bucket and key a copy request (CopyObject, UploadPartCopy) names in
+ * `x-amz-copy-source`, read as s3rver reads it.
+ * @returns {{ bucket: string, key: string }}
+ */
+function copySourceOf(ctx) {
+  const [bucket, ...key] = decodeURI(ctx.get('x-amz-copy-source')).replace(/^\//, '').split('?')[0].split('/');
+  return { bucket, key: key.join('/') };
+}
+
+/** For `.catch`: a missing file is no failure. */
+function ignoreMissing(error) {
+  if (error.code !== 'ENOENT') throw error;
+  return undefined;
+}
+
+module.exports = { copySourceOf, ignoreMissing };
