@@ -415,6 +415,8 @@ describe('fileflow copy engine: the connection lost at a rename or a removal', f
   }
 
   const logged = async () => (await readFile(log, 'utf8')).trim().split('\n');
+  /** How many `kind` lines (`write`, `read`, `rename`, `remove`) the relay logged. */
+  const countOf = (events: string[], kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
 
   /**
    * The source's bytes are at `finalPath`, written once, renamed `renames` times and read back
@@ -428,8 +430,8 @@ describe('fileflow copy engine: the connection lost at a rename or a removal', f
     expect(result.sha256).to.equal(source);
     expect(await sha256OfFile(finalPath)).to.equal(source);
     const events = await logged();
-    const count = (kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
-    expect([count('write'), count('rename'), count('read')], events.join('\n')).to.deep.equal([1, renames, reads]);
+    const counts = ['write', 'rename', 'read'].map((kind) => countOf(events, kind));
+    expect(counts, events.join('\n')).to.deep.equal([1, renames, reads]);
     expect(events).to.include('cut');
     expect(await partFilesIn(join(servers.sftpRoot, 'rename'))).to.deep.equal([]);
   }
@@ -471,8 +473,6 @@ describe('fileflow copy engine: the connection lost at a rename or a removal', f
   async function polledFile(path: string): Promise<string> {
     return writeRandomFile(join(servers.sftpRoot, path), MiB);
   }
-
-  const countOf = (events: string[], kind: string) => events.filter((event) => event.startsWith(`${kind} `)).length;
 
   for (const [mode, renames] of [
     ['lose-rename-reply', 1],
