@@ -93,6 +93,15 @@ describe('the fileflow command launcher', function () {
     }
   });
 
+  it('GIVEN the installed command WHEN it runs THEN it prints no warning of its own start-up, deprecation or other', async () => {
+    const { stdout, stderr } = await run(join(root, 'bin/fileflow.cjs'), ['copy', '--help'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+
+    expect(stdout).to.include('Usage: fileflow copy');
+    expect(stderr).to.equal('');
+  });
+
   it('GIVEN the installed command WHEN it runs THEN V8 keeps its young generation at 2 MiB semi-spaces, so a copy frees dead buffers sooner', async () => {
     // Measured at exit, after enough survivors to make V8 grow the young generation as far as it may.
     const probe = join(root, 'young-generation.cjs');
