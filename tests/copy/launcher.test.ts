@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -100,6 +100,41 @@ describe('the fileflow command launcher', function () {
 
     expect(stdout).to.include('Usage: fileflow copy');
     expect(stderr).to.equal('');
+  });
+
+  it('GIVEN a copy run first for its help WHEN copies between other kinds of location run THEN each kind of command line gets a code cache of its own, and the help keeps its own', async () => {
+    const caches = () => readdirSync(join(root, '.gen/cli')).filter((name) => name.endsWith('.v8cache'));
+    await copyHelp();
+    const [help] = caches();
+    expect(help).to.match(/^command-copy\.cjs\.[0-9-]+\.copy-help\.v8cache$/);
+    const helpWritten = statSync(join(root, '.gen/cli', help!)).mtimeMs;
+
+    // Refused for want of a key, after the bundle has run: enough to make a cache.
+    for (const target of ['sftp://user@127.0.0.1:1/a.bin', 's3://bucket/b.bin']) {
+      await run(process.execPath, [join(root, 'bin/fileflow.cjs'), 'copy', 's3://bucket/a.bin', target]).catch(
+        () => undefined,
+      );
+    }
+
+    expect(caches().map((name) => name.split('.').at(-2))).to.have.members(['copy-help', 'copy-s3-sftp', 'copy-s3-s3']);
+    expect(statSync(join(root, '.gen/cli', help!)).mtimeMs).to.equal(helpWritten);
+  });
+
+  it('GIVEN many kinds of command line WHEN each has run THEN only the newest twelve code caches of a bundle are kept', async () => {
+    for (let kind = 1; kind <= 14; kind++) {
+      await run(process.execPath, [
+        join(root, 'bin/fileflow.cjs'),
+        'copy',
+        `kind${kind}://a/b`,
+        's3://bucket/b.bin',
+      ]).catch(() => undefined);
+    }
+
+    const kinds = readdirSync(join(root, '.gen/cli'))
+      .filter((name) => name.startsWith('command-copy.cjs.') && name.endsWith('.v8cache'))
+      .map((name) => name.split('.').at(-2));
+    expect(kinds).to.have.lengthOf(12);
+    expect(kinds).to.include.members(['copy-kind13-s3', 'copy-kind14-s3']);
   });
 
   it('GIVEN the installed command WHEN it runs THEN V8 keeps its young generation at 2 MiB semi-spaces, so a copy frees dead buffers sooner', async () => {
