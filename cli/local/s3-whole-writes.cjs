@@ -126,15 +126,18 @@ function keepWritesWhole(server) {
     return { size, md5: digest };
   };
 
-  const copyObject = store.copyObject.bind(store);
   store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacementMetadata) => {
     const from = store.getResourcePath(srcBucket, srcKey, 'object');
     const to = store.getResourcePath(destBucket, destKey, 'object');
     const checksum = copyChecksum.getStore();
-    // Onto itself only the metadata changes, which s3rver does without touching the bytes.
+    // Onto itself only the metadata changes, as s3rver does it, but under the object's lock:
+    // the bytes hashed and the metadata answered are those of one version.
     if (from === to) {
-      if (checksum) checksum.sha256 = await sha256Of(from);
-      return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+      return underObjectLock(from, async () => {
+        if (checksum) checksum.sha256 = await sha256Of(from);
+        if (replacementMetadata) await store.putMetadata(destBucket, destKey, replacementMetadata);
+        return getMetadata(destBucket, destKey);
+      });
     }
     // The source's metadata and a link to its file are taken together, so the bytes copied
     // are those of the version whose MD5 the copy gets, whatever replaces the source meanwhile.

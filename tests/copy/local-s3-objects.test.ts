@@ -170,13 +170,13 @@ describe('the local S3 server: an object changes only once the new one is whole'
   });
 
   /**
-   * Overwrites `key` 60 times, in turn with the `versions`, while `read()` runs over and over;
-   * resolves with what `read()` returned that was not one version whole, with its own ETag (and
-   * SHA-256, when `read()` gives one).
+   * Overwrites `key` 60 times, in turn with the `versions`, while `read(versions)` runs over and
+   * over; resolves with what `read()` returned that was not one version whole, with its own ETag
+   * (and SHA-256, when `read()` gives one).
    */
   async function strayReadsWhileOverwritten(
     key: string,
-    read: () => Promise<{ bytes: Buffer; etag?: string; sha256?: string }>,
+    read: (versions: readonly Buffer[]) => Promise<{ bytes: Buffer; etag?: string; sha256?: string }>,
   ): Promise<string[]> {
     const versions = [Buffer.alloc(256 * 1024, 'a'), Buffer.alloc(1024 * 1024, 'b'), Buffer.alloc(64 * 1024, 'c')];
     await put(key, versions[0]!);
@@ -188,7 +188,7 @@ describe('the local S3 server: an object changes only once the new one is whole'
     const stray: string[] = [];
     const reader = async () => {
       while (writing) {
-        const { bytes, etag, sha256 } = await read();
+        const { bytes, etag, sha256 } = await read(versions);
         const whole = versions.some((version) => version.equals(bytes));
         const ownSha256 = sha256 === undefined || sha256 === createHash('sha256').update(bytes).digest('base64');
         if (!whole || etag !== md5(bytes) || !ownSha256)
@@ -241,6 +241,27 @@ describe('the local S3 server: an object changes only once the new one is whole'
       );
       const sha256 = CopyObjectResult?.ChecksumSHA256 ?? 'none answered';
       return { bytes: await get(key), etag: CopyObjectResult?.ETag, sha256 };
+    });
+
+    expect(stray).to.deep.equal([]);
+  });
+
+  it('GIVEN an object overwritten again and again by versions of other sizes WHEN it is copied onto itself meanwhile, its metadata replaced and its SHA-256 asked for THEN the SHA-256 answered is that of the version whose ETag is answered', async () => {
+    const stray = await strayReadsWhileOverwritten('reads/rehashed.bin', async (versions) => {
+      const { CopyObjectResult } = await servers.s3Client.send(
+        new CopyObjectCommand({
+          Bucket: servers.bucket,
+          Key: 'reads/rehashed.bin',
+          CopySource: `${servers.bucket}/reads/rehashed.bin`,
+          MetadataDirective: 'REPLACE',
+          Metadata: { checked: 'yes' },
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      const etag = CopyObjectResult?.ETag;
+      // The copy changes no byte: the version it answers for is the one with its ETag.
+      const bytes = versions.find((version) => md5(version) === etag) ?? Buffer.alloc(0);
+      return { bytes, etag, sha256: CopyObjectResult?.ChecksumSHA256 ?? 'none answered' };
     });
 
     expect(stray).to.deep.equal([]);
