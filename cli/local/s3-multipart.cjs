@@ -5,14 +5,16 @@
 //   (S3's is the MD5 of the parts' MD5s, then `-` and the part count);
 // - refused UploadPartCopy (NotImplemented) and AbortMultipartUpload (MethodNotAllowed), so an
 //   aborted upload's parts stayed on disk;
-// - took parts for uploads that do not exist.
+// - took parts, completions and aborts for uploads that do not exist, or under another key
+//   than the upload's.
 // Here CompleteMultipartUpload checks the list as S3 does (InvalidPartOrder, InvalidPart,
 // EntityTooSmall, NoSuchUpload), writes the listed parts in a row to a staging file that
 // takes the object's name once whole (s3-whole-writes.cjs), and answers S3's ETag;
 // UploadPartCopy copies the source's bytes (all of them, or `x-amz-copy-source-range`)
 // into the part and answers CopyPartResult; AbortMultipartUpload removes the upload and its
-// parts.
+// parts. Every request about an upload must name the upload's key, else NoSuchUpload.
 'use strict';
+const { AsyncLocalStorage } = require('node:async_hooks');
 const { Buffer } = require('node:buffer');
 const { createHash } = require('node:crypto');
 const { open, readFile, rm, stat } = require('node:fs/promises');
@@ -22,6 +24,8 @@ const S3Error = require('s3rver/lib/models/error');
 const { copySourceOf } = require('./s3-layers.cjs');
 const { writeWhole } = require('./s3-whole-writes.cjs');
 
+/** The key a request about an upload names, for the store's calls it makes. @type {AsyncLocalStorage<string>} */
+const requestKey = new AsyncLocalStorage();
 /** S3's smallest part, the last one excepted. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const COPY_BUFFER_BYTES = 1024 * 1024;
@@ -33,20 +37,27 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
 function completeMultipartAsS3(server) {
   const store = server.store;
   const uploadDirectory = (bucket, uploadId) => join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
-  /** The upload's key and metadata; NoSuchUpload when it was never started, or is completed or aborted. */
+  /**
+   * The upload's key and metadata; NoSuchUpload when it was never started, is completed or
+   * aborted, or belongs to another key than the request's.
+   */
   const upload = async (bucket, uploadId) => {
     if (!/^[A-Za-z0-9_-]+$/.test(String(uploadId))) throw noSuchUpload(uploadId);
     const directory = uploadDirectory(bucket, uploadId);
+    let found;
     try {
       const [key, metadata] = await Promise.all([
         readFile(join(directory, 'key'), 'utf8'),
         readFile(join(directory, 'metadata'), 'utf8').then(JSON.parse),
       ]);
-      return { directory, key, metadata };
+      found = { directory, key, metadata };
     } catch (error) {
       if (error.code !== 'ENOENT') throw error;
       throw noSuchUpload(uploadId);
     }
+    const requested = requestKey.getStore();
+    if (requested !== undefined && requested !== found.key) throw noSuchUpload(uploadId);
+    return found;
   };
 
   const putPart = store.putPart.bind(store);
@@ -111,22 +122,25 @@ function completeMultipartAsS3(server) {
     return { md5, size: stored.reduce((total, part) => total + part.size, 0) };
   };
 
-  // s3rver refuses UploadPartCopy (NotImplemented) and AbortMultipartUpload (MethodNotAllowed)
-  // in its routes, i.e. once the request is authenticated: both are carried out here then.
+  // A request about an upload names its key; the store's calls check it (upload()), as S3
+  // does. s3rver refuses UploadPartCopy (NotImplemented) and AbortMultipartUpload
+  // (MethodNotAllowed) in its routes, i.e. once the request is authenticated: both are carried
+  // out here then.
   const middleware = async (ctx, next) => {
-    const partCopy = ctx.method === 'PUT' && 'uploadId' in ctx.query && 'x-amz-copy-source' in ctx.headers;
-    const abort = ctx.method === 'DELETE' && 'uploadId' in ctx.query;
-    if (!partCopy && !abort) return next();
+    if (!('uploadId' in ctx.query)) return next();
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (!match) return next();
+    // Decoded as s3rver's router decodes the key: a malformed escape is taken as it stands.
+    const [bucket, key] = [match[1], decodedOrAsIs(match[2])];
+    const partCopy = ctx.method === 'PUT' && 'x-amz-copy-source' in ctx.headers;
+    const abort = ctx.method === 'DELETE';
+    if (!partCopy && !abort) return requestKey.run(key, next);
     try {
-      return await next();
+      return await requestKey.run(key, next);
     } catch (error) {
       if (error.code !== (partCopy ? 'NotImplemented' : 'MethodNotAllowed')) throw error;
     }
-    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (!match) throw noSuchUpload(ctx.query.uploadId);
-    const [bucket, key] = [match[1], decodeURIComponent(match[2])];
-    const { directory, key: uploadKey } = await upload(bucket, ctx.query.uploadId);
-    if (uploadKey !== key) throw noSuchUpload(ctx.query.uploadId);
+    const { directory } = await requestKey.run(key, () => upload(bucket, ctx.query.uploadId));
     if (abort) {
       await rm(directory, { recursive: true, force: true });
       ctx.status = 204;
@@ -207,6 +221,15 @@ async function concatenate(paths, target) {
     }
   } finally {
     await output.close();
+  }
+}
+
+/** `text` percent-decoded, or as it is when it holds a malformed escape. */
+function decodedOrAsIs(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

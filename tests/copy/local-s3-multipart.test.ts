@@ -121,6 +121,45 @@ describe('the local S3 server: multipart uploads as S3 does them', function () {
     expect(await exists(Key)).to.equal(false);
   });
 
+  it('GIVEN an upload of one key WHEN a part is sent or copied, or the upload is completed or aborted, under another key THEN NoSuchUpload is answered, and the upload still completes under its own key', async () => {
+    const Key = 'multipart/own-key.bin';
+    const other = 'multipart/other-key.bin';
+    await s3().send(
+      new PutObjectCommand({ Bucket: Bucket(), Key: 'multipart/copy-source.bin', Body: randomBytes(10) }),
+    );
+    const UploadId = await start(Key);
+    const bytes = randomBytes(1024);
+    const part = await uploadPart(Key, UploadId, 1, bytes);
+
+    expect(await s3ErrorOf(uploadPart(other, UploadId, 2, randomBytes(10)))).to.equal('NoSuchUpload');
+    const copiedPart = new UploadPartCopyCommand({
+      Bucket: Bucket(),
+      Key: other,
+      UploadId,
+      PartNumber: 2,
+      CopySource: `${Bucket()}/multipart/copy-source.bin`,
+    });
+    expect(await s3ErrorOf(s3().send(copiedPart))).to.equal('NoSuchUpload');
+    expect(await s3ErrorOf(complete(other, UploadId, [part]))).to.equal('NoSuchUpload');
+    const abort = new AbortMultipartUploadCommand({ Bucket: Bucket(), Key: other, UploadId });
+    expect(await s3ErrorOf(s3().send(abort))).to.equal('NoSuchUpload');
+
+    expect(await exists(other)).to.equal(false);
+    await complete(Key, UploadId, [part]);
+    expect((await get(Key)).equals(bytes)).to.equal(true);
+  });
+
+  it('GIVEN a request about an upload whose key holds a malformed percent-escape WHEN sent THEN NoSuchUpload is answered, not an internal error', async () => {
+    const UploadId = await start('multipart/escaped.bin');
+
+    const answer = await fetch(`${servers.s3.endpoint}/${Bucket()}/multipart/bad%E0%A4?uploadId=${UploadId}`, {
+      method: 'DELETE',
+    });
+
+    expect(answer.status).to.equal(404);
+    expect(await answer.text()).to.include('<Code>NoSuchUpload</Code>');
+  });
+
   it('GIVEN a 12 MiB object WHEN parts are copied from byte ranges of it and completed THEN the new object holds its bytes, and the ETag of each part is the MD5 of its range', async () => {
     const source = randomBytes(12 * MiB);
     await s3().send(new PutObjectCommand({ Bucket: Bucket(), Key: 'multipart/source.bin', Body: source }));
