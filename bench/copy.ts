@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -114,12 +114,19 @@ export function medianTimings(runs: readonly (readonly CopyTiming[])[]): CopyTim
 /**
  * Runs a command under GNU time, for its peak RSS and CPU time; rejects with its stderr when
  * it fails. The wall time is taken here: GNU time prints it in steps of 10 ms, a tenth of an
- * S3 → S3 copy. Every command, of every tool, starts with nothing left to write back: `sync`
- * first flushes what the previous command wrote, which the kernel would otherwise write back
- * during the next one.
+ * S3 → S3 copy. Every command, of every tool, starts alike:
+ * - with nothing left to write back: `sync` first flushes what the previous command wrote,
+ *   which the kernel would otherwise write back during the next one;
+ * - with memory touched a moment before ({@link warmMemory}), when `warm` names where.
  */
-async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+async function timed(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  warm?: { readonly dir: string; readonly mib: number },
+): Promise<Timed> {
   await execFileAsync('sync', []);
+  if (warm) await warmMemory(warm.dir, warm.mib);
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     execFile(
@@ -142,6 +149,25 @@ async function timed(command: string, args: readonly string[], env: NodeJS.Proce
       },
     );
   });
+}
+
+/**
+ * Writes `mib` MiB of page cache to a file in `dir` and deletes it, unwritten. On a virtual
+ * machine that hands free memory back to its host (free page reporting), the first touch of
+ * such memory runs at ~400 MB/s: a 256 MiB CopyObject on the local server took 0.2 s or 0.6-0.85 s
+ * at random (6 of 10 runs slow), and one run of a tool could stray 3x from the next. After
+ * this, 10 of 10 took 0.20-0.24 s (docs/field-notes.md, The machine). Every tool gets the same.
+ */
+async function warmMemory(dir: string, mib: number): Promise<void> {
+  const path = join(dir, 'warm-memory');
+  const zeros = Buffer.alloc(MIB);
+  const file = await open(path, 'w');
+  try {
+    for (let written = 0; written < mib; written++) await file.write(zeros);
+  } finally {
+    await file.close();
+  }
+  await rm(path);
 }
 
 async function writeRandomFile(path: string, mib: number): Promise<string> {
@@ -174,6 +200,8 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
   const knownHosts = join(dir, 'known_hosts');
   await writeFile(knownHosts, `${sshd.knownHostsLine}\n`);
 
+  // Three times the payload: the copy's page cache, the servers' and the tool's own memory.
+  const warm = { dir, mib: 3 * mib };
   const sftpUri = (name: string) => `sftp://${user}@${sshd.host}:${sshd.port}${sftpDir}/${name}`;
   const s3Env = {
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
@@ -215,29 +243,35 @@ export async function benchCopy(options: BenchCopyOptions = {}): Promise<CopyTim
         s3.endpoint,
       ],
       s3Env,
+      warm,
     );
     const result = JSON.parse(run.stdout) as { sha256: string; mibPerSecond: number };
     if (result.sha256 !== expectedSha256)
       throw new Error(`fileflow ${src} → ${dst}: SHA-256 ${result.sha256} ≠ ${expectedSha256}`);
     return { ...run, engineMibPerSecond: result.mibPerSecond };
   };
-  const rclone = (src: string, dst: string) => timed('rclone', ['copyto', src, dst], rcloneEnv);
+  const rclone = (src: string, dst: string) => timed('rclone', ['copyto', src, dst], rcloneEnv, warm);
   // OpenSSH's sftp reads its commands from a batch file.
   const openSshBatch = async (batch: string) => {
     const file = join(dir, 'batch.txt');
     await writeFile(file, `${batch}\n`);
-    return timed('sftp', [
-      '-q',
-      '-b',
-      file,
-      '-i',
-      key,
-      '-P',
-      String(sshd.port),
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      `${user}@${sshd.host}`,
-    ]);
+    return timed(
+      'sftp',
+      [
+        '-q',
+        '-b',
+        file,
+        '-i',
+        key,
+        '-P',
+        String(sshd.port),
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        `${user}@${sshd.host}`,
+      ],
+      {},
+      warm,
+    );
   };
 
   const seed = async (size: number) => {
