@@ -1,6 +1,7 @@
 // Runs s3rver in its own process, started by s3-server.ts as
-// `node --openssl-legacy-provider s3rver-launcher.cjs <dir> <bucket>...`:
-// without the legacy provider s3rver's truncated ListObjectsV2 answers 500.
+//   node --openssl-legacy-provider --initial-old-space-size=64 s3rver-launcher.cjs <dir> <bucket>...
+// Without the legacy provider s3rver's truncated ListObjectsV2 answers 500; s3-server.ts says
+// why the old-generation floor.
 // Prints {"port":N} on stdout once it listens; stops on SIGTERM. Objects that change
 // only once whole come from s3-whole-writes.cjs, SHA-256 checksums as S3 keeps them
 // from s3-checksums.cjs, multipart uploads as S3 completes them from s3-multipart.cjs,
