@@ -38,9 +38,9 @@ v8.setFlagsFromString('--initial-old-space-size=0');
 /**
  * What sets V8's flags. `node:v8` loads `node:stream` and its graph, still under the
  * shebang's flags and so compiled from source: 4.1 ms, against 0.2 ms for the binding it
- * calls, which Node still exposes through `process.binding` with a deprecation warning
- * that concerns add-ons reaching into Node, not this (DEP0111); it is silenced for that one
- * call. Falls back to `node:v8` where a later Node no longer exposes the binding.
+ * calls. Node 20 still exposes that binding through `process.binding`, deprecated (DEP0111)
+ * and warning once on stderr; the warning is silenced for this one call. Falls back to
+ * `node:v8` where a later Node no longer exposes the binding.
  */
 function v8Flags() {
   const silenced = process.noDeprecation;
