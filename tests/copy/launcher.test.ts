@@ -102,6 +102,26 @@ describe('the fileflow command launcher', function () {
     expect(stderr).to.equal('');
   });
 
+  it('GIVEN a Node that no longer exposes the flag binding WHEN the installed command runs THEN it sets the flags through node:v8 and runs as before', async () => {
+    const probe = join(root, 'no-binding.cjs');
+    await writeFile(
+      probe,
+      `process.binding = () => { throw new Error('No such module'); };
+      const v8 = require('node:v8');
+      const set = v8.setFlagsFromString;
+      v8.setFlagsFromString = (flags) => { process.stderr.write('NODE_V8 ' + flags + '\\n'); set(flags); };`,
+    );
+    const { stdout, stderr } = await run(join(root, 'bin/fileflow.cjs'), ['copy', '--help'], {
+      env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+    });
+
+    expect(stdout).to.include('Usage: fileflow copy');
+    expect(stderr.trim().split('\n')).to.deep.equal([
+      'NODE_V8 --max-semi-space-size=0',
+      'NODE_V8 --initial-old-space-size=0',
+    ]);
+  });
+
   it('GIVEN a copy run first for its help WHEN copies between other kinds of location run THEN each kind of command line gets a code cache of its own, and the help keeps its own', async () => {
     const caches = () => readdirSync(join(root, '.gen/cli')).filter((name) => name.endsWith('.v8cache'));
     await copyHelp();
