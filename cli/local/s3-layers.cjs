@@ -12,10 +12,27 @@ function copySourceOf(ctx) {
   return { bucket, key: key.join('/') };
 }
 
+/**
+ * The bucket and key of a path-style request on an object, the key decoded as s3rver's router
+ * decodes it (a malformed percent-escape taken as it stands); undefined for any other path.
+ * @returns {{ bucket: string, key: string } | undefined}
+ */
+function objectOf(ctx) {
+  const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (!match) return undefined;
+  let key;
+  try {
+    key = decodeURIComponent(match[2]);
+  } catch {
+    key = match[2];
+  }
+  return { bucket: match[1], key };
+}
+
 /** For `.catch`: a missing file is no failure. */
 function ignoreMissing(error) {
   if (error.code !== 'ENOENT') throw error;
   return undefined;
 }
 
-module.exports = { copySourceOf, ignoreMissing };
+module.exports = { copySourceOf, ignoreMissing, objectOf };

@@ -21,7 +21,7 @@ const { open, readFile, rm, stat } = require('node:fs/promises');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const S3Error = require('s3rver/lib/models/error');
-const { copySourceOf } = require('./s3-layers.cjs');
+const { copySourceOf, objectOf } = require('./s3-layers.cjs');
 const { writeWhole } = require('./s3-whole-writes.cjs');
 
 /** The key a request about an upload names, for the store's calls it makes. @type {AsyncLocalStorage<string>} */
@@ -128,10 +128,9 @@ function completeMultipartAsS3(server) {
   // out here then.
   const middleware = async (ctx, next) => {
     if (!('uploadId' in ctx.query)) return next();
-    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (!match) return next();
-    // Decoded as s3rver's router decodes the key: a malformed escape is taken as it stands.
-    const [bucket, key] = [match[1], decodedOrAsIs(match[2])];
+    const object = objectOf(ctx);
+    if (!object) return next();
+    const { bucket, key } = object;
     const partCopy = ctx.method === 'PUT' && 'x-amz-copy-source' in ctx.headers;
     const abort = ctx.method === 'DELETE';
     if (!partCopy && !abort) return requestKey.run(key, next);
@@ -221,15 +220,6 @@ async function concatenate(paths, target) {
     }
   } finally {
     await output.close();
-  }
-}
-
-/** `text` percent-decoded, or as it is when it holds a malformed escape. */
-function decodedOrAsIs(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 
