@@ -18,7 +18,7 @@ const { readFile, unlink, writeFile } = require('node:fs/promises');
 const { Transform } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const S3Error = require('s3rver/lib/models/error');
-const { copySourceOf, ignoreMissing } = require('./s3-layers.cjs');
+const { copySourceOf, ignoreMissing, objectOf } = require('./s3-layers.cjs');
 const { copyChecksum } = require('./s3-whole-writes.cjs');
 
 /** Query parameters that make a request on an object something else than a put, copy, get or head. */
@@ -62,15 +62,9 @@ function addChecksums(server) {
   const dropChecksum = (bucket, key) => unlink(sidecar(bucket, key)).catch(ignoreMissing);
 
   const middleware = async (ctx, next) => {
-    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (!match || SUB_RESOURCES.some((name) => name in ctx.query)) return next();
-    const bucket = match[1];
-    let key;
-    try {
-      key = decodeURIComponent(match[2]);
-    } catch {
-      return next();
-    }
+    const object = objectOf(ctx);
+    if (!object || SUB_RESOURCES.some((name) => name in ctx.query)) return next();
+    const { bucket, key } = object;
     switch (ctx.method) {
       case 'PUT':
         return 'x-amz-copy-source' in ctx.headers ? copy(ctx, next, bucket, key) : put(ctx, next, bucket, key);

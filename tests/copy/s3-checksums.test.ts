@@ -59,6 +59,20 @@ describe('SHA-256 checksums on the local S3 server and in S3 → S3 copies', fun
       expect(await keys('sums/corrupt')).to.deep.equal([]);
     });
 
+    it('GIVEN a key holding a malformed percent-escape WHEN an upload to it does not match its SHA-256 THEN it is refused with BadDigest and nothing is kept, as under any other key', async () => {
+      const path = `${servers.s3.endpoint}/${servers.bucket}/sums/bad%E0%A4.bin`;
+
+      const answer = await fetch(path, {
+        method: 'PUT',
+        headers: { 'x-amz-checksum-sha256': base64Sha256(Buffer.from('other bytes')) },
+        body: randomBytes(1024),
+      });
+
+      expect(answer.status).to.equal(400);
+      expect(await answer.text()).to.include('<Code>BadDigest</Code>');
+      expect((await fetch(path)).status).to.equal(404);
+    });
+
     it('GIVEN an object WHEN an upload over it does not match its SHA-256 THEN the object is left as it was, with its checksum; a matching one replaces it', async () => {
       const before = randomBytes(2048);
       const upload = (body: Buffer, sha256: string) => put('sums/kept.bin', body, { ChecksumSHA256: sha256 });
