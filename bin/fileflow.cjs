@@ -270,21 +270,20 @@ const MAX_CODE_CACHES = 12;
  * and whether it asks for help. `fileflow copy s3://a/b sftp://h/c --json` is `copy-s3-sftp`.
  */
 function runShape(argv) {
+  const args = argv.slice(2);
   const parts = [];
-  let words = 0;
-  let optionSeen = false;
-  let help = false;
-  for (const arg of argv.slice(2)) {
-    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(arg);
-    if (arg === '--help' || arg === '-h') help = true;
-    if (arg.startsWith('-')) optionSeen = true;
-    else if (scheme) parts.push(scheme[1].toLowerCase());
-    else if (!optionSeen && words < 2 && parts.length === words && /^[a-z][a-z0-9-]*$/.test(arg)) {
+  /** Still among the command line's first words: the command and its subcommand. */
+  let leading = true;
+  for (const arg of args) {
+    if (leading && parts.length < 2 && /^[a-z][a-z0-9-]*$/.test(arg)) {
       parts.push(arg);
-      words += 1;
+      continue;
     }
+    leading = false;
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(arg);
+    if (scheme) parts.push(scheme[1].toLowerCase());
   }
-  if (help) parts.push('help');
+  if (args.includes('--help') || args.includes('-h')) parts.push('help');
   return (parts.join('-').replace(/[^a-z0-9-]/g, '') || 'default').slice(0, 60);
 }
 
