@@ -256,9 +256,7 @@ async function buildBundle(bundle) {
   writeFileSync(manifest + suffix, JSON.stringify({ root: ROOT, installed, launcher: stamp(__filename), sources }));
   renameSync(code + suffix, code);
   renameSync(manifest + suffix, manifest);
-  for (const file of readdirSync(OUT_DIR)) {
-    if (file.startsWith(`${bundle.name}.cjs.`) && file.endsWith('.v8cache')) unlinkSync(join(OUT_DIR, file));
-  }
+  for (const path of codeCaches(join(OUT_DIR, `${bundle.name}.cjs.`))) unlinkSync(path);
 }
 
 /** Most code caches kept per bundle; writing another removes the oldest. */
@@ -332,12 +330,17 @@ function loadBundle(file) {
   bundle.loaded = true;
 }
 
+/** Paths of the code caches whose path starts with `prefix`. */
+function codeCaches(prefix) {
+  const dir = dirname(prefix);
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => path.startsWith(prefix) && path.endsWith('.v8cache'));
+}
+
 /** Removes the oldest of the code caches whose path starts with `prefix` beyond MAX_CODE_CACHES. */
 function keepNewestCaches(prefix) {
-  const dir = dirname(prefix);
-  const caches = readdirSync(dir)
-    .map((name) => join(dir, name))
-    .filter((path) => path.startsWith(prefix) && path.endsWith('.v8cache'))
+  const caches = codeCaches(prefix)
     .map((path) => ({ path, written: statSync(path).mtimeMs }))
     .sort((a, b) => b.written - a.written);
   for (const { path } of caches.slice(MAX_CODE_CACHES)) unlinkSync(path);
