@@ -18,13 +18,10 @@ import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stre
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -37,6 +34,7 @@ import {
   type ExportedTable,
   type ExportedTableName,
 } from '../functions/core/analytics/export';
+import { createAccountKey } from './account-key';
 import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { SAVED_QUERIES, type SavedQuery } from './analytics-queries';
 import { BundledFunction } from './bundled-function';
@@ -163,15 +161,10 @@ export class AnalyticsExport extends Construct {
         existingBucket: props.existingBucket,
       });
     } else {
-      const account = new DataAwsCallerIdentity(this, 'account');
-      const partition = new DataAwsPartition(this, 'partition');
-      this.kmsKey = new KmsKey(this, 'key', {
+      this.kmsKey = createAccountKey(this, {
         description: `fileflow analytics ${prefix}: exported tracking history and Athena results`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: JSON.stringify(accountKeyPolicy(partition.partition, account.accountId)),
-      });
-      new KmsAlias(this, 'alias', { name: `alias/${prefix}-analytics`, targetKeyId: this.kmsKey.keyId });
+        alias: `alias/${prefix}-analytics`,
+      }).key;
       this.bucket = new SecureBucket(this, 'bucket', {
         namePrefix: `${prefix}-analytics`,
         kmsKeyArn: this.kmsKey.arn,
@@ -410,22 +403,6 @@ export function streamingTablesOf(tracking: TrackingTables): ExportedTableInput[
 /** The saved queries whose every table is exported. */
 export function savedQueriesFor(exported: readonly ExportedTableName[]): SavedQuery[] {
   return SAVED_QUERIES.filter((query) => query.tables.every((table) => exported.includes(table)));
-}
-
-/** The account administers the key and delegates its use to IAM policies (which name the key exactly). */
-function accountKeyPolicy(partition: string, accountId: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersKeyAndDelegatesToIam',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  };
 }
 
 /** Every problem with the props at once; throws before any resource exists. */

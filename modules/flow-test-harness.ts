@@ -9,13 +9,10 @@
  */
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Token } from 'cdktf';
@@ -28,6 +25,7 @@ import { HARNESS_ENVIRONMENT } from '../functions/core/harness/aws-deps';
 import { SYNTHETIC_TAG } from '../functions/core/harness/prepare';
 import type { HarnessStepName } from '../functions/core/harness/steps';
 import { HARNESS_METRIC_FAMILY, harnessMetricsNamespace } from '../functions/core/metrics/catalogue';
+import { createAccountKey } from './account-key';
 import { topicAlarm, type TopicAlarmConfig } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { harnessDashboardBody } from './harness-dashboard';
@@ -183,9 +181,6 @@ const STREAMING_STEPS: readonly HarnessStepName[] = ['GenerateTestData', 'SeedSo
 /** Per-flow metrics are one datum per run; an hour keeps the hourly and the daily runs apart. */
 const RUN_METRIC_PERIOD_SECONDS = 3600;
 
-/** Days a scheduled key deletion waits: the longest KMS allows, to undo a mistaken destroy. */
-const KEY_DELETION_WINDOW_DAYS = 30;
-
 /** The scheduled flow tests of one environment and everything they need. */
 export class FlowTestHarness extends Construct {
   /** Configs, staging and results (created, or the existing bucket behind the same fields). */
@@ -228,15 +223,10 @@ export class FlowTestHarness extends Construct {
     if (props.existingKmsKey) {
       this.kmsKeyArn = props.existingKmsKey.keyArn;
     } else {
-      const account = new DataAwsCallerIdentity(this, 'account');
-      const partition = new DataAwsPartition(this, 'partition');
-      this.kmsKey = new KmsKey(this, 'key', {
+      this.kmsKey = createAccountKey(this, {
         description: `fileflow flow-test harness ${prefix}: configs, test data, results and alerts`,
-        enableKeyRotation: true,
-        deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
-        policy: JSON.stringify(harnessKeyPolicy(partition.partition, account.accountId)),
-      });
-      new KmsAlias(this, 'alias', { name: `alias/${prefix}-harness`, targetKeyId: this.kmsKey.keyId });
+        alias: `alias/${prefix}-harness`,
+      }).key;
       this.kmsKeyArn = this.kmsKey.arn;
     }
 
@@ -566,25 +556,6 @@ function granted(actions: string[], resources: readonly string[]): PolicyStateme
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
-}
-
-/**
- * The key policy of a created harness key. In a key policy `Resource: "*"` means this key
- * and nothing else: the account administers it and grants its use through IAM.
- */
-function harnessKeyPolicy(partition: string, accountId: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersKeyAndDelegatesToIam',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  };
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;

@@ -12,12 +12,11 @@
  * A customer id is the folder name: lowercase letters, digits, `-` and `_`, so it is also
  * safe inside IAM role names and policy conditions.
  */
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { createAccountKey, type KeyAccount } from './account-key';
 import { SecureBucket } from './secure-bucket';
 
 /** The two landing prefixes of one customer. */
@@ -67,9 +66,6 @@ export interface LandingZoneProps {
   readonly bucketName?: string;
 }
 
-/** Days a scheduled key deletion waits: the longest KMS allows, to undo a mistaken destroy. */
-const KEY_DELETION_WINDOW_DAYS = 30;
-
 /** The landing bucket, its key, and the per-customer prefix convention. */
 export class LandingZone extends Construct {
   /** The landing bucket (created, or the existing one behind the same fields). */
@@ -97,18 +93,13 @@ export class LandingZone extends Construct {
     if (props.existingKmsKey) {
       this.kmsKeyArn = props.existingKmsKey.keyArn;
     } else {
-      const account = new DataAwsCallerIdentity(this, 'account');
-      const partition = new DataAwsPartition(this, 'partition');
-      this.kmsKey = new KmsKey(this, 'key', {
+      const created = createAccountKey(this, {
         description: `fileflow landing zone ${props.namePrefix}: landed files and the pipeline that moves them`,
-        enableKeyRotation: true,
-        deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
-        policy: JSON.stringify(landingKeyPolicy(partition.partition, account.accountId)),
+        alias: `alias/${props.namePrefix}-landing`,
+        moreStatements: landingKeyStatements,
       });
-      this.kmsAlias = new KmsAlias(this, 'alias', {
-        name: `alias/${props.namePrefix}-landing`,
-        targetKeyId: this.kmsKey.keyId,
-      });
+      this.kmsKey = created.key;
+      this.kmsAlias = created.alias;
       this.kmsKeyArn = this.kmsKey.arn;
     }
 
@@ -145,32 +136,21 @@ export function isValidCustomerId(customer: string): boolean {
 }
 
 /**
- * The key policy of a created landing key. In a key policy `Resource: "*"` means this key
- * and nothing else. The account administers the key and grants its use through IAM; the
- * second statement is for EventBridge, which puts S3 events into a queue encrypted with the
- * key and, as a service principal, can only be allowed here.
+ * What a created landing key's policy allows beyond the account (accountKeyPolicy): EventBridge,
+ * which puts S3 events into a queue encrypted with the key and, as a service principal, can only
+ * be allowed in the key policy.
  */
-export function landingKeyPolicy(partition: string, accountId: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersKeyAndDelegatesToIam',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-      {
-        Sid: 'EventBridgeEncryptsQueuedEventsOfThisAccount',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-      },
-    ],
-  };
+export function landingKeyStatements({ accountId }: KeyAccount): object[] {
+  return [
+    {
+      Sid: 'EventBridgeEncryptsQueuedEventsOfThisAccount',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+    },
+  ];
 }
 
 /** Every problem with the props at once; throws before any resource exists. */
