@@ -152,7 +152,8 @@ async function waitForBanner(port: number, child: ChildProcess, stderr: () => st
   }
 }
 
-function answersWithBanner(port: number): Promise<boolean> {
+/** Whether something on 127.0.0.1:`port` answers with an SSH banner within a second. */
+export function answersWithBanner(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     const done = (ok: boolean): void => {

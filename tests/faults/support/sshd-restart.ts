@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { stopChild } from '../../../cli/local/sshd';
+import { answersWithBanner, stopChild } from '../../../cli/local/sshd';
 
 /** Where OpenSSH lives on Debian (sshd refuses a relative path). */
 const SSHD = '/usr/sbin/sshd';
@@ -24,11 +23,11 @@ export class SshdRestarter {
   /** Kills the running server and its sessions; resolves once the new one answers with its banner. */
   async restart(): Promise<void> {
     for (const pid of [...descendants(this.pid), this.pid]) signal(pid, 'SIGKILL');
-    await waitUntil(async () => !(await answers(this.port)));
+    await waitUntil(async () => !(await answersWithBanner(this.port)));
     const child = spawn(SSHD, ['-D', '-e', '-f', this.config], { stdio: 'ignore' });
     this.child = child;
     this.pid = child.pid!;
-    await waitUntil(() => answers(this.port));
+    await waitUntil(() => answersWithBanner(this.port));
   }
 
   /** Stops the server this restarter started (the runtime stops the original). */
@@ -55,20 +54,6 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/** Whether something on 127.0.0.1:`port` answers with an SSH banner. */
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('data', (data) => done(data.toString().startsWith('SSH-')));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1000, () => done(false));
-  });
 }
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
