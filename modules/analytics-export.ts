@@ -38,6 +38,7 @@ import { createAccountKey } from './account-key';
 import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { SAVED_QUERIES, type SavedQuery } from './analytics-queries';
 import { BundledFunction } from './bundled-function';
+import { namePrefixProblems } from './name-prefix';
 import { SecureBucket, type BucketReference } from './secure-bucket';
 import { createServiceRole } from './service-role';
 import type { TrackingTables } from './tracking-tables';
@@ -408,11 +409,7 @@ export function savedQueriesFor(exported: readonly ExportedTableName[]): SavedQu
 /** Every problem with the props at once; throws before any resource exists. */
 function checkAnalyticsExportProps(props: AnalyticsExportProps): void {
   const problems: string[] = [];
-  if (!/^[a-z][a-z0-9-]{1,23}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 2–24 lowercase letters, digits or '-', starting with a letter`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 24, first: 'letter' }));
   const exportable = new Set(exportedTables().map((t) => t.logicalName));
   if (props.tables.length === 0) problems.push('tables must name at least one tracking table to export');
   const seen = new Set<string>();

@@ -33,6 +33,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Construct } from 'constructs';
 import { functionErrorsAlarm, queueNotEmptyAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
+import { namePrefixProblems } from './name-prefix';
 import type { TrackingTables } from './tracking-tables';
 
 /** Retries Lambda makes of a failed asynchronous worker job (its maximum). */
@@ -221,9 +222,7 @@ const TOKEN_REFERENCE = /^\$\{.+\}$/;
 /** Every problem with the props at once; throws before any resource exists. */
 function checkChatBotProps(props: ChatBotProps): void {
   const problems: string[] = [];
-  if (!/^[a-z][a-z0-9-]{1,23}$/.test(props.namePrefix)) {
-    problems.push(`namePrefix '${props.namePrefix}' must be 2–24 lowercase letters, digits or '-'`);
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 24, first: 'letter' }));
   const arns = {
     slackSigningSecretArn: props.slackSigningSecretArn,
     teamsSecurityTokenSecretArn: props.teamsSecurityTokenSecretArn,

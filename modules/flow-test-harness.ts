@@ -30,6 +30,7 @@ import { topicAlarm, type TopicAlarmConfig } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { harnessDashboardBody } from './harness-dashboard';
 import type { ExistingKmsKey } from './landing-zone';
+import { namePrefixProblems } from './name-prefix';
 import { ResultsCatalog } from './results-catalog';
 import { SecureBucket, type BucketReference } from './secure-bucket';
 import { createServiceRole } from './service-role';
@@ -573,11 +574,7 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 function checkFlowTestHarnessProps(props: FlowTestHarnessProps): void {
   const problems: string[] = [];
   const exact = (value: string, pattern: RegExp) => Token.isUnresolved(value) || pattern.test(value);
-  if (!/^[a-z][a-z0-9-]{1,23}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 2–24 lowercase letters, digits or '-', starting with a letter`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 24, first: 'letter' }));
   if (!Number.isInteger(props.logRetentionDays) || props.logRetentionDays < 1) {
     problems.push(`logRetentionDays ${props.logRetentionDays} must be a whole number of days ≥ 1`);
   }

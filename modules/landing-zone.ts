@@ -17,6 +17,7 @@ import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { createAccountKey, type KeyAccount } from './account-key';
+import { namePrefixProblems } from './name-prefix';
 import { SecureBucket } from './secure-bucket';
 
 /** The two landing prefixes of one customer. */
@@ -160,11 +161,7 @@ function checkLandingZoneProps(props: LandingZoneProps): void {
     problems.push('existingBucket cannot be combined with bucketName');
   }
   // Checked here, not by the bucket, so that nothing (the key) is created before it fails.
-  if (!/^[a-z0-9][a-z0-9-]{0,27}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 1–28 lowercase letters, digits or '-', starting with a letter or digit`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 28, first: 'letter or digit' }));
   const keyArn = props.existingKmsKey?.keyArn;
   if (
     keyArn !== undefined &&

@@ -20,6 +20,7 @@ import {
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
+import { namePrefixProblems } from './name-prefix';
 
 /** A bucket as other constructs need it: its name, its ARN and the key its objects are encrypted with. */
 export interface BucketReference {
@@ -278,11 +279,7 @@ function renderPolicy(statements: readonly BucketPolicyStatement[]): string {
 /** Every problem with the props at once; throws before any resource exists. */
 function checkSecureBucketProps(props: SecureBucketProps): void {
   const problems: string[] = [];
-  if (!/^[a-z0-9][a-z0-9-]{0,35}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 1–36 lowercase letters, digits or '-', starting with a letter or digit`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 36, first: 'letter or digit' }));
   if (props.existingBucket) {
     const creationOptions = [
       'bucketName',

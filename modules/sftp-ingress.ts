@@ -14,6 +14,7 @@ import { TransferSshKey } from '@cdktf/provider-aws/lib/transfer-ssh-key';
 import { TransferUser } from '@cdktf/provider-aws/lib/transfer-user';
 import { Construct } from 'constructs';
 import { isValidCustomerId, landingPrefixes } from './landing-zone';
+import { namePrefixProblems } from './name-prefix';
 import type { BucketReference } from './secure-bucket';
 
 /** A customer who uploads over SFTP with SSH keys. */
@@ -266,11 +267,7 @@ const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-
 /** Every problem with the props at once; throws before any resource exists. */
 function checkSftpIngressProps(props: SftpIngressProps): void {
   const problems: string[] = [];
-  if (!/^[a-z0-9][a-z0-9-]{0,23}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 1–24 lowercase letters, digits or '-', starting with a letter or digit`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 24, first: 'letter or digit' }));
   if (props.existingServer) {
     const serverOptions = [
       'customIdentityProvider',

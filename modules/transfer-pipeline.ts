@@ -17,6 +17,7 @@ import { buildTransferDefinition, type TransferFunctionArns } from '../asl/workf
 import { functionErrorsAlarm, topicAlarm } from './alarm-topic';
 import { BundledFunction } from './bundled-function';
 import { isValidCustomerId, LandingZone, type ExistingKmsKey, type ExistingLandingBucket } from './landing-zone';
+import { namePrefixProblems } from './name-prefix';
 import { pipelineDashboardBody, transferMetricsNamespace } from './pipeline-dashboard';
 import { PullPoller, pullIngressProblems, type PullPollerProps } from './pull-poller';
 import { SftpIngress, type ExistingTransferServer, type SftpUser } from './sftp-ingress';
@@ -333,11 +334,7 @@ const ARN_PATTERNS = {
 /** Every problem with the props at once; throws before any resource exists. */
 function checkTransferPipelineProps(props: TransferPipelineProps): void {
   const problems: string[] = [];
-  if (!/^[a-z][a-z0-9-]{1,23}$/.test(props.namePrefix)) {
-    problems.push(
-      `namePrefix '${props.namePrefix}' must be 2–24 lowercase letters, digits or '-', starting with a letter`,
-    );
-  }
+  problems.push(...namePrefixProblems(props.namePrefix, { max: 24, first: 'letter' }));
   const customers = props.customers ?? [];
   for (const customer of customers) {
     if (!isValidCustomerId(customer)) problems.push(`customer '${customer}' is not a valid customer id`);

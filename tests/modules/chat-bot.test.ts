@@ -281,7 +281,7 @@ describe('ChatBot', () => {
       expect(build).to.throw(
         [
           "ChatBot 'FF':",
-          "  namePrefix 'FF' must be 2–24 lowercase letters, digits or '-'",
+          "  namePrefix 'FF' must be 2–24 lowercase letters, digits or '-', starting with a letter",
           "  slackSigningSecretArn 'slack-secret' must be a Secrets Manager secret ARN",
           "  teamsSecurityTokenSecretArn 'slack-secret' must be a Secrets Manager secret ARN",
           '  teamsSecurityTokenSecretArn must differ from slackSigningSecretArn: each platform has its own secret',
