@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { Endpoint, OpenRead } from './endpoint';
-import { classifyError } from './errors';
+import { atLocation, classifyError } from './errors';
 import { S3Endpoint } from './s3/s3-endpoint';
 import { Sha256Meter } from './sha256-meter';
 
@@ -26,7 +26,8 @@ export interface CopyResult {
  * Copies one file from `source` to `target` in a single streaming pass
  * (read → SHA-256 → atomic write), memory flat whatever the size. Between two
  * S3 locations on the same client the copy stays inside S3. Failures are
- * {@link TransferError}s; the target's final name never holds partial data.
+ * {@link TransferError}s whose message starts with the location that failed; the target's
+ * final name never holds partial data.
  */
 export async function copy(source: Endpoint, target: Endpoint, options: CopyOptions = {}): Promise<CopyResult> {
   const started = performance.now();
@@ -65,7 +66,8 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
       input.destroy();
       meter.destroy();
       await reading.catch(() => undefined);
-      throw error;
+      // The target names itself in what failed on its side; the rest failed reading the source.
+      throw atLocation(error, source.uri);
     }
     await reading;
     return finish(meter.bytes, meter.digest());

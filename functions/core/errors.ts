@@ -24,6 +24,8 @@ export type TransferErrorCode =
 export abstract class TransferError extends Error {
   abstract readonly code: TransferErrorCode;
   abstract readonly transient: boolean;
+  /** The file or object the failure concerns (`s3://…`, `sftp://…`), once known; it leads the message. */
+  location?: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -111,6 +113,20 @@ export class NoSpaceError extends TransferError {
 export class UnclassifiedError extends TransferError {
   readonly code = 'UNKNOWN';
   readonly transient = false;
+}
+
+/**
+ * The error classified, its message led by the location it concerns, so that one line of
+ * reason says which side of a copy failed (`NOT_FOUND: sftp://…/in/a.csv: No such file`).
+ * The innermost location wins: an error already located is returned as it is.
+ */
+export function atLocation(error: unknown, uri: string): TransferError {
+  const classified = classifyError(error);
+  if (classified.location === undefined) {
+    classified.location = uri;
+    classified.message = `${uri}: ${classified.message}`;
+  }
+  return classified;
 }
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02 §7) that ssh2 puts in `err.code`. */

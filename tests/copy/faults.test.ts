@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import {
@@ -53,7 +53,7 @@ describe('fileflow copy engine: faults', function () {
   });
 
   describe('a connection cut mid-transfer', () => {
-    it('GIVEN an SFTP target whose connection breaks after 4 MiB WHEN copying 32 MiB over an existing file THEN the error is transient, the old file is untouched and no temporary file is left', async () => {
+    it('GIVEN an SFTP target whose connection breaks after 4 MiB WHEN copying 32 MiB over an existing file THEN the error is transient and names the target, the old file is untouched and no temporary file is left', async () => {
       const finalPath = join(servers.sftpRoot, 'faults', 'cut-target.bin');
       await writeFile(finalPath, 'previous content');
       proxy = await startCuttingProxy({ targetPort: servers.sshd.port, cutAfterBytes: 4 * MiB, direction: 'upstream' });
@@ -65,11 +65,12 @@ describe('fileflow copy engine: faults', function () {
       expect(proxy.cuts()).to.equal(1);
       expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
       expect(failure.code).to.equal('CONNECTION_LOST');
+      expect(failure.message.startsWith(`${target.uri}: `), failure.message).to.equal(true);
       expect(await readFile(finalPath, 'utf8')).to.equal('previous content');
       expect(await partFilesIn(join(servers.sftpRoot, 'faults'))).to.deep.equal([]);
     });
 
-    it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient, the multipart upload is aborted (the server no longer knows it) and no object exists', async () => {
+    it('GIVEN an SFTP source whose connection breaks after 20 MiB WHEN copying to S3 THEN the error is transient and names the source, the multipart upload is aborted (the server no longer knows it) and no object exists', async () => {
       proxy = await startCuttingProxy({
         targetPort: servers.sshd.port,
         cutAfterBytes: 20 * MiB,
@@ -97,6 +98,7 @@ describe('fileflow copy engine: faults', function () {
       const failure = await failureOf(copy(source, target));
 
       expect(failure.transient, `${failure.code}: ${failure.message}`).to.equal(true);
+      expect(failure.message.startsWith(`${source.uri}: `), failure.message).to.equal(true);
       expect(commands).to.include('CreateMultipartUploadCommand');
       expect(commands).to.include('AbortMultipartUploadCommand');
       expect(commands).not.to.include('CompleteMultipartUploadCommand');
@@ -133,6 +135,7 @@ describe('fileflow copy engine: faults', function () {
       expect(failure.code).to.equal('HOST_KEY_MISMATCH');
       expect(failure.transient).to.equal(false);
       expect(failure.message).to.include(servers.sshd.hostKeyFingerprint);
+      expect(failure.message.startsWith(`${target.uri}: `), failure.message).to.equal(true);
       expect(existsSync(join(servers.sftpRoot, 'faults', 'mismatch.bin'))).to.equal(false);
     });
 
@@ -204,15 +207,51 @@ describe('fileflow copy engine: faults', function () {
       expect(() => endpoint(servers.s3Location('a/../b'))).to.throw(InvalidPathError);
     });
 
-    it('GIVEN a missing source WHEN copying THEN a permanent NOT_FOUND error is raised', async () => {
-      const failure = await failureOf(
-        copy(
-          endpoint(servers.sftpLocation('faults/missing.bin') as Location),
-          endpoint(servers.s3Location('faults/never.bin')),
-        ),
-      );
+    it('GIVEN a missing source WHEN copying THEN a permanent NOT_FOUND error names the source', async () => {
+      const source = endpoint(servers.sftpLocation('faults/missing.bin') as Location);
+      const failure = await failureOf(copy(source, endpoint(servers.s3Location('faults/never.bin'))));
       expect(failure.code).to.equal('NOT_FOUND');
       expect(failure.transient).to.equal(false);
+      expect(failure.message).to.equal(`${source.uri}: No such file`);
+    });
+
+    it('GIVEN a target bucket that does not exist WHEN copying THEN a permanent NOT_FOUND error names the target', async () => {
+      const target = endpoint({ type: 's3', bucket: 'no-such-bucket', key: 'faults/never.bin' });
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), target));
+      expect(failure.code).to.equal('NOT_FOUND');
+      expect(failure.transient).to.equal(false);
+      expect(failure.message.startsWith(`s3://no-such-bucket/faults/never.bin: `), failure.message).to.equal(true);
+    });
+
+    it('GIVEN an SFTP source that is a directory WHEN copying THEN a permanent INVALID_PATH error names it and no object is written', async () => {
+      await mkdir(join(servers.sftpRoot, 'faults', 'a-directory'), { recursive: true });
+      const source = endpoint(servers.sftpLocation('faults/a-directory') as Location);
+      const failure = await failureOf(copy(source, endpoint(servers.s3Location('faults/from-directory.bin'))));
+      expect(failure).to.be.instanceOf(InvalidPathError);
+      expect(failure.transient).to.equal(false);
+      expect(failure.message).to.equal(`${source.uri}: a directory, not a file`);
+      const listed = await servers.s3Client.send(
+        new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: 'faults/from-directory' }),
+      );
+      expect(listed.KeyCount).to.equal(0);
+    });
+
+    it('GIVEN an SFTP target path where a directory stands WHEN copying 32 MiB to it THEN a permanent INVALID_PATH error names it before any of the file is sent, and the directory is left as it was', async () => {
+      const directory = join(servers.sftpRoot, 'faults', 'in-the-way');
+      await mkdir(directory, { recursive: true });
+      await writeFile(join(directory, 'kept.txt'), 'kept');
+      // Cuts the connection once 1 MiB has gone up: a copy that sent the file first would be cut.
+      proxy = await startCuttingProxy({ targetPort: servers.sshd.port, cutAfterBytes: MiB, direction: 'upstream' });
+      const target = endpoint(servers.sftpLocation('faults/in-the-way', { port: proxy.port }) as Location);
+
+      const failure = await failureOf(copy(endpoint(servers.sftpLocation('faults/source.bin') as Location), target));
+
+      expect(failure).to.be.instanceOf(InvalidPathError);
+      expect(failure.transient).to.equal(false);
+      expect(failure.message).to.equal(`${target.uri}: a directory, not a file`);
+      expect(proxy.cuts()).to.equal(0);
+      expect(await readdir(directory)).to.deep.equal(['kept.txt']);
+      expect(await partFilesIn(join(servers.sftpRoot, 'faults'))).to.deep.equal([]);
     });
   });
 });
@@ -337,7 +376,7 @@ describe('fileflow copy engine: what targets record', function () {
     expect(tagging.TagSet).to.deep.equal([{ Key: 'flow', Value: 'weekly' }]);
   });
 
-  it('GIVEN an S3 object whose recorded sha256 is not the expected one WHEN copied to S3 THEN a permanent CHECKSUM_MISMATCH is raised and no target exists', async () => {
+  it('GIVEN an S3 object whose recorded sha256 is not the expected one WHEN copied to S3 THEN a permanent CHECKSUM_MISMATCH names the source and no target exists', async () => {
     await servers.s3Client.send(
       new PutObjectCommand({
         Bucket: servers.bucket,
@@ -346,31 +385,31 @@ describe('fileflow copy engine: what targets record', function () {
         Metadata: { sha256: createHash('sha256').update('bytes').digest('hex') },
       }),
     );
+    const source = endpoint(servers.s3Location('record/recorded.bin'));
     const failure = await failureOf(
-      copy(endpoint(servers.s3Location('record/recorded.bin')), endpoint(servers.s3Location('record/unverified.bin')), {
+      copy(source, endpoint(servers.s3Location('record/unverified.bin')), {
         expectedSha256: 'e'.repeat(64),
       }),
     );
     expect(failure.code).to.equal('CHECKSUM_MISMATCH');
+    expect(failure.message.startsWith(`${source.uri}: `), failure.message).to.equal(true);
     const listed = await servers.s3Client.send(
       new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: 'record/unverified' }),
     );
     expect(listed.KeyCount).to.equal(0);
   });
 
-  it('GIVEN an expected SHA-256 the bytes do not have WHEN copying to SFTP THEN a permanent CHECKSUM_MISMATCH is raised and the final name stays empty', async () => {
+  it('GIVEN an expected SHA-256 the bytes do not have WHEN copying to SFTP THEN a permanent CHECKSUM_MISMATCH names the source and the final name stays empty', async () => {
     await writeRandomFile(join(servers.sftpRoot, 'record', 'small.bin'), 4096);
+    const source = endpoint(servers.sftpLocation('record/small.bin') as Location);
     const failure = await failureOf(
-      copy(
-        endpoint(servers.sftpLocation('record/small.bin') as Location),
-        endpoint(servers.sftpLocation('record/checked.bin') as Location),
-        {
-          expectedSha256: '0'.repeat(64),
-        },
-      ),
+      copy(source, endpoint(servers.sftpLocation('record/checked.bin') as Location), {
+        expectedSha256: '0'.repeat(64),
+      }),
     );
     expect(failure.code).to.equal('CHECKSUM_MISMATCH');
     expect(failure.transient).to.equal(false);
+    expect(failure.message.startsWith(`${source.uri}: `), failure.message).to.equal(true);
     expect(existsSync(join(servers.sftpRoot, 'record', 'checked.bin'))).to.equal(false);
     expect(await partFilesIn(join(servers.sftpRoot, 'record'))).to.deep.equal([]);
   });

@@ -12,7 +12,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
-import { ChecksumMismatchError, classifyError } from '../errors';
+import { atLocation, ChecksumMismatchError, classifyError } from '../errors';
 import type { S3Location } from '../locations';
 import { assertSafePath } from '../paths';
 import { Sha256Meter, sha256OfStream } from '../sha256-meter';
@@ -67,7 +67,7 @@ export class S3Endpoint implements Endpoint {
       );
       return { stat: statOf(object), body: object.Body as Readable };
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
   }
 
@@ -141,8 +141,11 @@ export class S3Endpoint implements Endpoint {
       }
       await this.applyTags();
     } catch (error) {
+      // A body that failed is the source's failure (a read, or its SHA-256 or length checked on
+      // the way): left for the caller, which knows the source, to locate.
+      const fromBody = body.errored !== null || stream.errored !== null;
       stream.destroy();
-      throw classifyError(error);
+      throw fromBody ? classifyError(error) : atLocation(error, this.uri);
     }
   }
 
@@ -160,7 +163,7 @@ export class S3Endpoint implements Endpoint {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
     return entries;
   }
@@ -169,7 +172,7 @@ export class S3Endpoint implements Endpoint {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.location.key }));
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
   }
 
@@ -226,7 +229,10 @@ export class S3Endpoint implements Endpoint {
 
       const expected = options.expectedSha256;
       if (expected !== undefined && checked !== undefined && checked !== expected) {
-        throw new ChecksumMismatchError(`SHA-256 ${checked} differs from the expected ${expected}`);
+        throw atLocation(
+          new ChecksumMismatchError(`SHA-256 ${checked} differs from the expected ${expected}`),
+          source.uri,
+        );
       }
       let sha256 =
         expected !== undefined ? (checked ?? (await source.hashContent(size, expected))) : (checked ?? recorded);
@@ -245,13 +251,17 @@ export class S3Endpoint implements Endpoint {
       options.onProgress?.(size);
       return { bytes: size, sha256 };
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
   }
 
   /** Hex SHA-256 of this object's bytes, read once; fails on a size or hash other than expected. */
   private async hashContent(size: number, expectedSha256?: string): Promise<string> {
-    return sha256OfStream((await this.openRead()).body, { expectedBytes: size, expectedSha256 });
+    try {
+      return await sha256OfStream((await this.openRead()).body, { expectedBytes: size, expectedSha256 });
+    } catch (error) {
+      throw atLocation(error, this.uri);
+    }
   }
 
   /**
@@ -269,7 +279,7 @@ export class S3Endpoint implements Endpoint {
         }),
       );
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
   }
 

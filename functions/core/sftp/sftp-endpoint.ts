@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { Endpoint, ListEntry, ObjectStat, OpenRead, WriteOptions } from '../endpoint';
-import { classifyError, NoSpaceError, type TransferError } from '../errors';
+import { atLocation, classifyError, InvalidPathError, NoSpaceError, type TransferError } from '../errors';
 import type { SftpLocation } from '../locations';
 import { resolveUnder } from '../paths';
 import { resolveSecret } from '../secrets';
@@ -46,18 +46,26 @@ export class SftpEndpoint implements Endpoint {
   }
 
   async openRead(): Promise<OpenRead> {
-    const session = await this.session();
+    const session = await this.session().catch((error: unknown) => {
+      throw atLocation(error, this.uri);
+    });
     try {
       const handle = await call<Buffer>((cb) => session.sftp.open(this.absolutePath, 'r', cb));
-      const stats = await call<Stats>((cb) => session.sftp.fstat(handle, cb)).catch((error) => {
-        session.sftp.close(handle, () => undefined);
-        throw error;
-      });
+      const stats = await call<Stats>((cb) => session.sftp.fstat(handle, cb))
+        .then((stats) => {
+          // OpenSSH opens a directory for reading; only its first read would fail, as a generic failure.
+          if (stats.isDirectory()) throw new InvalidPathError('a directory, not a file');
+          return stats;
+        })
+        .catch((error) => {
+          session.sftp.close(handle, () => undefined);
+          throw error;
+        });
       const body = new SftpPipelinedReader(session.sftp, handle, stats.size, () => session.release());
       return { stat: statOf(stats), body, recycle: (chunk) => body.recycle(chunk) };
     } catch (error) {
       session.release();
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     }
   }
 
@@ -81,13 +89,25 @@ export class SftpEndpoint implements Endpoint {
     let created = false;
     /** The temporary file's size once it holds every byte, fsynced where the server offers it. */
     let complete: number | undefined;
+    /** Whether the body failed before the writer: the source's failure, located by the caller. */
+    let bodyFailedFirst = false;
+    let writerFailed = false;
+    body.once('error', () => (bodyFailedFirst ||= !writerFailed));
     try {
       session = await this.session();
       const { sftp } = session;
       await makeDirectories(sftp, directory, this.location.baseDir);
+      // Asked alongside the open, so it costs no round trip: a directory at the final name would
+      // only refuse the rename, once every byte had been sent, as a generic (retried) failure.
+      const isDirectory = call<Stats>((cb) => sftp.stat(this.absolutePath, cb)).then(
+        (stats) => stats.isDirectory(),
+        () => false,
+      );
       created = true;
       handle = await call<Buffer>((cb) => sftp.open(temporary, 'w', cb));
+      if (await isDirectory) throw new InvalidPathError('a directory, not a file');
       const writer = new SftpPipelinedWriter(sftp, handle, { recycle: options.recycle });
+      writer.once('error', () => (writerFailed ||= !bodyFailedFirst));
       await pipeline(body, writer);
       await fsyncIfOffered(sftp, handle);
       complete = writer.bytesWritten;
@@ -117,8 +137,13 @@ export class SftpEndpoint implements Endpoint {
         return;
       }
       if (created) await this.removeQuietly(temporary);
-      if (full) throw new NoSpaceError(`no space left at ${directory}: ${errorMessage(error)}`, { cause: error });
-      throw classifyError(error);
+      if (full) {
+        throw atLocation(
+          new NoSpaceError(`no space left at ${directory}: ${errorMessage(error)}`, { cause: error }),
+          this.uri,
+        );
+      }
+      throw bodyFailedFirst ? classifyError(error) : atLocation(error, this.uri);
     } finally {
       session?.release();
     }
@@ -200,11 +225,13 @@ export class SftpEndpoint implements Endpoint {
   }
 
   private async withSession<T>(operation: (session: SftpSession) => Promise<T>): Promise<T> {
-    const session = await this.session();
+    const session = await this.session().catch((error: unknown) => {
+      throw atLocation(error, this.uri);
+    });
     try {
       return await operation(session);
     } catch (error) {
-      throw classifyError(error);
+      throw atLocation(error, this.uri);
     } finally {
       session.release();
     }
