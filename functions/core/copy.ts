@@ -10,6 +10,13 @@ export interface CopyOptions {
   readonly expectedSha256?: string;
   /** Called with the bytes moved so far and the total, as the transfer goes. @default none */
   readonly onProgress?: (bytes: number, total: number) => void;
+  /**
+   * Stops the transfer: the source is no longer read and the target cleans up as after any
+   * failure (its temporary file removed, its multipart upload aborted); the copy then fails,
+   * its cause the signal's reason. A copy inside S3 stops its requests: S3 then holds the
+   * whole copy or none of it. @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What one transfer did. */
@@ -42,15 +49,24 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
   if (source instanceof S3Endpoint && target instanceof S3Endpoint && source.client === target.client) {
     const { bytes, sha256 } = await target.copyObjectFrom(source, {
       expectedSha256: options.expectedSha256,
+      abortSignal: options.signal,
       onProgress: options.onProgress && ((bytes) => options.onProgress!(bytes, bytes)),
     });
     return finish(bytes, sha256);
   }
 
+  const { signal } = options;
+  let stop: (() => void) | undefined;
   try {
+    signal?.throwIfAborted();
     // The source opens while the target's handshake runs, not after it: its first bytes wait
     // in the socket, and its stat comes with the open.
     const { stat, body: input, recycle } = await openBoth(source, target);
+    if (signal) {
+      stop = () => input.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop();
+    }
     const meter = new Sha256Meter({
       expectedBytes: stat.size,
       expectedSha256: options.expectedSha256 ?? stat.sha256,
@@ -73,6 +89,8 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
     return finish(meter.bytes, meter.digest());
   } catch (error) {
     throw classifyError(error);
+  } finally {
+    if (stop) signal?.removeEventListener('abort', stop);
   }
 }
 

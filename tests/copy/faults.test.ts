@@ -122,6 +122,85 @@ describe('fileflow copy engine: faults', function () {
     });
   });
 
+  describe('a copy stopped on purpose', () => {
+    it('GIVEN a 32 MiB SFTP to SFTP copy over an existing file WHEN it is stopped once 4 MiB have passed THEN it fails with the reason it was stopped for, the old file is untouched and no temporary file is left', async () => {
+      const finalPath = join(servers.sftpRoot, 'faults', 'stopped-target.bin');
+      await writeFile(finalPath, 'previous content');
+      const stopping = new AbortController();
+
+      const failure = await failureOf(
+        copy(
+          endpoint(servers.sftpLocation('faults/source.bin') as Location),
+          endpoint(servers.sftpLocation('faults/stopped-target.bin') as Location),
+          {
+            signal: stopping.signal,
+            onProgress: (bytes) => bytes > 4 * MiB && stopping.abort(new Error('stopped by the operator')),
+          },
+        ),
+      );
+
+      expect(failure.message).to.include('stopped by the operator');
+      expect(await readFile(finalPath, 'utf8')).to.equal('previous content');
+      expect(await partFilesIn(join(servers.sftpRoot, 'faults'))).to.deep.equal([]);
+    });
+
+    it('GIVEN a 32 MiB SFTP to S3 copy WHEN it is stopped once 12 MiB have passed THEN its multipart upload is aborted (the server no longer knows it) and no object exists', async () => {
+      let uploadId: string | undefined;
+      const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
+      s3Client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === 'CreateMultipartUploadCommand') {
+            uploadId = (result.output as { UploadId?: string }).UploadId;
+          }
+          return result;
+        },
+        { step: 'initialize' },
+      );
+      const stopping = new AbortController();
+
+      const failure = await failureOf(
+        copy(
+          endpoint(servers.sftpLocation('faults/source.bin') as Location),
+          createEndpoint(servers.s3Location('faults/stopped.bin'), { s3: s3Client }),
+          { signal: stopping.signal, onProgress: (bytes) => bytes > 12 * MiB && stopping.abort() },
+        ),
+      );
+
+      expect(failure.message).to.match(/abort/i);
+      expect(uploadId, 'a multipart upload was started').to.be.a('string');
+      const partForAbortedUpload = servers.s3Client.send(
+        new UploadPartCommand({
+          Bucket: servers.bucket,
+          Key: 'faults/stopped.bin',
+          UploadId: uploadId,
+          PartNumber: 1,
+          Body: 'late part',
+        }),
+      );
+      expect((await rejectionOf(partForAbortedUpload, S3ServiceException)).name).to.equal('NoSuchUpload');
+      const listed = await servers.s3Client.send(
+        new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: 'faults/stopped' }),
+      );
+      expect(listed.KeyCount).to.equal(0);
+      s3Client.destroy();
+    });
+
+    it('GIVEN a signal stopped before the copy starts WHEN copying THEN nothing is opened or written', async () => {
+      const stopping = new AbortController();
+      stopping.abort(new Error('stopped before it began'));
+      const failure = await failureOf(
+        copy(
+          endpoint(servers.sftpLocation('faults/source.bin') as Location),
+          endpoint(servers.sftpLocation('faults/never-started.bin') as Location),
+          { signal: stopping.signal },
+        ),
+      );
+      expect(failure.message).to.include('stopped before it began');
+      expect(existsSync(join(servers.sftpRoot, 'faults', 'never-started.bin'))).to.equal(false);
+    });
+  });
+
   describe('host keys', () => {
     it('GIVEN a pinned fingerprint that is not the server key WHEN copying THEN HostKeyMismatchError is raised and nothing is written', async () => {
       const wrongPin = `SHA256:${'A'.repeat(43)}`;

@@ -208,6 +208,7 @@ export class S3Endpoint implements Endpoint {
   ): Promise<ServerSideCopyResult> {
     try {
       const head = await source.head(true);
+      options.abortSignal?.throwIfAborted();
       const size = head.ContentLength ?? 0;
       const recorded = recordedSha256(head);
       // S3 checked its own checksum against the bytes; fileflow's metadata is only a claim.

@@ -61,6 +61,8 @@ export interface ServerSideCopyOptions {
   readonly partBytes?: number;
   /** UploadPartCopy requests in parallel. @default 8 */
   readonly concurrency?: number;
+  /** Stops the copy's requests; a multipart copy's upload is then aborted. @default none */
+  readonly abortSignal?: AbortSignal;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function copyObjectServerSide(
 ): Promise<ServerSideCopyOutcome> {
   const { from, to, size, attributes } = request;
   const copySource = encodeCopySource(from.bucket, from.key);
+  const sending = { abortSignal: options.abortSignal };
   if (size <= (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {
     const { StorageClass, ServerSideEncryption, SSEKMSKeyId } = attributes;
     const { CopyObjectResult } = await client.send(
@@ -90,12 +93,14 @@ export async function copyObjectServerSide(
           : { MetadataDirective: 'REPLACE', ...attributes }),
         ...(request.computeSha256 ? { ChecksumAlgorithm: 'SHA256' } : {}),
       }),
+      sending,
     );
     return { sha256: fullObjectSha256(CopyObjectResult?.ChecksumSHA256, CopyObjectResult?.ChecksumType) };
   }
   const partBytes = Math.max(options.partBytes ?? 512 * 1024 ** 2, Math.ceil(size / MAX_PARTS));
   const { UploadId } = await client.send(
     new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...attributes }),
+    sending,
   );
   try {
     const partCount = Math.ceil(size / partBytes);
@@ -114,6 +119,7 @@ export async function copyObjectServerSide(
             CopySource: copySource,
             CopySourceRange: `bytes=${first}-${last}`,
           }),
+          sending,
         );
         parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag };
       }
@@ -126,6 +132,7 @@ export async function copyObjectServerSide(
         UploadId,
         MultipartUpload: { Parts: parts },
       }),
+      sending,
     );
     return {};
   } catch (error) {
