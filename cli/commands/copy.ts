@@ -48,10 +48,25 @@ export function register(program: Command): void {
     });
 }
 
+/** Exit codes of a command stopped by a signal, as shells report them (128 + the signal's number). */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
 async function runCopy(sourceUri: string, targetUri: string, options: CopyCommandOptions): Promise<number> {
   const pool = new SftpSessionPool();
   let s3: S3Client | undefined;
   const progress = !options.json && process.stderr.isTTY ? new ProgressBar() : undefined;
+  // Ctrl-C or a SIGTERM stops the copy the way a failure does, so that it leaves nothing behind
+  // (no temporary file, no multipart upload). A second one exits at once.
+  const stopping = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const onSignal = (signal: StopSignal): void => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT_CODES[signal]);
+    stoppedBy = signal;
+    stopping.abort(new Error(`stopped by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const pin = await hostKeyPin(options);
     const locations = [sourceUri, targetUri].map((uri) => parseLocationUri(uri, options, pin));
@@ -62,16 +77,23 @@ async function runCopy(sourceUri: string, targetUri: string, options: CopyComman
     const [source, target] = locations.map((location) => createEndpoint(location, { s3, sftpPool: pool }));
     const result = await copy(source!, target!, {
       onProgress: progress && ((bytes, total) => progress.update(bytes, total)),
+      signal: stopping.signal,
     });
     progress?.done();
     process.stdout.write(options.json ? `${JSON.stringify(summary(result))}\n` : `${describe(result)}\n`);
     return 0;
   } catch (error) {
     progress?.done();
+    if (stoppedBy) {
+      process.stderr.write(`INTERRUPTED: stopped by ${stoppedBy} before the copy to ${targetUri} completed\n`);
+      return SIGNAL_EXIT_CODES[stoppedBy];
+    }
     const failure = error instanceof UsageError ? error : classifyError(error);
     process.stderr.write(`${failure.code}: ${failure.message.split('\n')[0]}\n`);
     return 1;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await pool.close();
     s3?.destroy();
   }

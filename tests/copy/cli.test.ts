@@ -1,12 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { sha256OfObject, writeRandomFile } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
+import { startTcpFaultProxy } from '../faults/support/tcp-fault-proxy';
 
 const run = promisify(execFile);
 const FILEFLOW = resolve(__dirname, '../../bin/fileflow.cjs');
@@ -160,6 +161,42 @@ describe('fileflow copy (command line)', function () {
     ).to.equal(true);
     await rm(dirname(probe), { recursive: true, force: true });
   });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`GIVEN a 32 MiB copy to SFTP under way WHEN \`fileflow copy\` gets ${signal} THEN it exits ${signal === 'SIGINT' ? 130 : 143} with one INTERRUPTED line and leaves neither the file nor a temporary file`, async () => {
+      await writeRandomFile(join(servers.sftpRoot, 'cli', 'long.bin'), 32 * 1024 * 1024);
+      const targetDir = join(servers.sftpRoot, 'cli', `stopped-${signal}`);
+      // In front of the target: once 2 MiB of the upload have passed, the command gets the signal.
+      const proxy = await startTcpFaultProxy(servers.sshd.port);
+      const child = spawn(
+        process.execPath,
+        [
+          FILEFLOW,
+          'copy',
+          sftpUri('cli/long.bin'),
+          `sftp://${servers.user}@127.0.0.1:${proxy.port}${join(targetDir, 'long.bin')}`,
+          '--identity',
+          servers.sshd.clientKeys[servers.user]!,
+          '--host-key',
+          servers.sshd.hostKeyFingerprint,
+        ],
+        { env: { ...process.env, NODE_NO_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      proxy.onceAfter(2 * 1024 * 1024, 'upstream', () => child.kill(signal));
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      await proxy.stop();
+
+      expect(code, stderr).to.equal(signal === 'SIGINT' ? 130 : 143);
+      const lines = stderr.split('\n').filter((line) => line.length > 0);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(
+        new RegExp(`^INTERRUPTED: stopped by ${signal} before the copy to sftp://.*/long\\.bin completed$`),
+      );
+      expect(await readdir(targetDir)).to.deep.equal([]);
+    });
+  }
 
   it('GIVEN an SFTP location without a pinned host key WHEN `fileflow copy` runs THEN it refuses with a USAGE line', async () => {
     const outcome = await fileflow(
