@@ -82,8 +82,9 @@ export async function copy(source: Endpoint, target: Endpoint, options: CopyOpti
       input.destroy();
       meter.destroy();
       await reading.catch(() => undefined);
-      // The target names itself in what failed on its side; the rest failed reading the source.
-      throw atLocation(error, source.uri);
+      // The target names itself in what failed on its side; the rest failed reading the source,
+      // unless the copy was stopped, which is no location's failure.
+      throw signal?.aborted ? classifyError(error) : atLocation(error, source.uri);
     }
     await reading;
     return finish(meter.bytes, meter.digest());

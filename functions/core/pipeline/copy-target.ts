@@ -35,9 +35,13 @@ export class WorkflowTransferError extends Error {
 /**
  * Copies the file to one target. An SFTP target pinned with several host keys (a
  * rotation) is tried with each until one matches; any other failure ends the attempt.
- * Throws a {@link WorkflowTransferError}.
+ * `signal` stops the copy (the handler's deadline). Throws a {@link WorkflowTransferError}.
  */
-export async function copyToTarget(payload: CopyPayload, deps: PipelineDeps): Promise<TargetOutcome> {
+export async function copyToTarget(
+  payload: CopyPayload,
+  deps: PipelineDeps,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<TargetOutcome> {
   const clients = { s3: deps.s3, ...deps.endpointClients };
   const { target } = payload;
   const pins = target.location.type === 'sftp' ? (target.hostKeyFingerprints ?? []) : [];
@@ -48,7 +52,9 @@ export async function copyToTarget(payload: CopyPayload, deps: PipelineDeps): Pr
   try {
     for (const [index, location] of attempts.entries()) {
       try {
-        const result = await copy(createEndpoint(payload.source, clients), createEndpoint(location, clients));
+        const result = await copy(createEndpoint(payload.source, clients), createEndpoint(location, clients), {
+          signal: options.signal,
+        });
         return {
           status: 'COPIED',
           targetId: target.id,
