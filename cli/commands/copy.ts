@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .command('copy')
     .description('Copy one file between S3 and SFTP in one streaming pass, SHA-256 computed on the way')
     .argument('<source>', 's3://bucket/key or sftp://user@host:port/path')
-    .argument('<target>', 's3://bucket/key or sftp://user@host:port/path')
+    .argument('<target>', "s3://bucket/key or sftp://user@host:port/path; ending in '/', the source's name is added")
     .option('--identity <file>', 'SFTP private key file (OpenSSH or PEM format)')
     .option(
       '--host-key <fingerprint>',
@@ -69,7 +69,7 @@ async function runCopy(sourceUri: string, targetUri: string, options: CopyComman
   process.on('SIGTERM', onSignal);
   try {
     const pin = await hostKeyPin(options);
-    const locations = [sourceUri, targetUri].map((uri) => parseLocationUri(uri, options, pin));
+    const locations = [sourceUri, intoFolder(targetUri, sourceUri)].map((uri) => parseLocationUri(uri, options, pin));
     if (locations.some((location) => location.type === 's3')) {
       const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
       s3 = endpoint ? s3ClientFor(endpoint) : new S3Client({});
@@ -122,6 +122,19 @@ async function hostKeyPin(options: CopyCommandOptions): Promise<HostKeyPin | und
     ...(options.hostKey !== undefined ? { fingerprint: options.hostKey } : {}),
     ...(options.knownHosts !== undefined ? { knownHosts: await readFile(options.knownHosts, 'utf8') } : {}),
   };
+}
+
+/**
+ * A target ending in '/' names a folder: the copy goes into it under the source's own name, as
+ * `aws s3 cp` and `scp` do (`s3://b/inbox/` + `sftp://h/out/a.csv` → `s3://b/inbox/a.csv`).
+ */
+function intoFolder(targetUri: string, sourceUri: string): string {
+  if (!targetUri.endsWith('/')) return targetUri;
+  const name = sourceUri.slice(sourceUri.lastIndexOf('/') + 1);
+  if (name === '') {
+    throw new UsageError(`the source ${sourceUri} names no file to copy into ${targetUri}`);
+  }
+  return targetUri + name;
 }
 
 /** `s3://bucket/key` or `sftp://[user@]host[:port]/absolute/path`; percent-escapes are decoded. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { sha256OfObject, writeRandomFile } from '../fixtures/files';
+import { sha256OfFile, sha256OfObject, writeRandomFile } from '../fixtures/files';
 import { useLocalServers } from '../fixtures/local-servers';
 import { startTcpFaultProxy } from '../faults/support/tcp-fault-proxy';
 
@@ -69,6 +69,47 @@ describe('fileflow copy (command line)', function () {
     expect(report.sha256).to.equal(sha256);
     expect(report.target).to.equal(`s3://${servers.bucket}/cli/report 2024 ü.csv`);
     expect(await sha256OfObject(servers.s3Client, servers.bucket, 'cli/report 2024 ü.csv')).to.equal(sha256);
+  });
+
+  it("GIVEN targets ending in '/' WHEN `fileflow copy` sends a file to S3 and to SFTP THEN each lands in that folder under the source's own name", async () => {
+    const sha256 = await writeRandomFile(join(servers.sftpRoot, 'cli', 'weekly report ü.csv'), 4096);
+    const common = [
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+    ];
+
+    const toS3 = await fileflow(
+      sftpUri('cli/weekly%20report%20%C3%BC.csv'),
+      `s3://${servers.bucket}/cli/inbox/`,
+      ...common,
+      '--s3-endpoint',
+      servers.s3.endpoint,
+      '--json',
+    );
+    const toSftp = await fileflow(sftpUri('cli/weekly report ü.csv'), sftpUri('cli/outbox/'), ...common, '--json');
+
+    expect(toS3.code, toS3.stderr).to.equal(0);
+    expect((JSON.parse(toS3.stdout) as { target: string }).target).to.equal(
+      `s3://${servers.bucket}/cli/inbox/weekly report ü.csv`,
+    );
+    expect(await sha256OfObject(servers.s3Client, servers.bucket, 'cli/inbox/weekly report ü.csv')).to.equal(sha256);
+    expect(toSftp.code, toSftp.stderr).to.equal(0);
+    expect(await sha256OfFile(join(servers.sftpRoot, 'cli', 'outbox', 'weekly report ü.csv'))).to.equal(sha256);
+  });
+
+  it("GIVEN a source ending in '/' and a target folder WHEN `fileflow copy` runs THEN it refuses with a USAGE line", async () => {
+    const outcome = await fileflow(
+      `s3://${servers.bucket}/cli/`,
+      sftpUri('cli/outbox/'),
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+    );
+    expect(outcome.code).to.equal(1);
+    expect(outcome.stderr).to.match(/^USAGE: the source s3:\/\/.*\/cli\/ names no file to copy into sftp:/);
   });
 
   it('GIVEN a pinned host key that the server does not have WHEN `fileflow copy` runs THEN it exits non-zero with one HOST_KEY_MISMATCH line and writes nothing', async () => {
