@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -192,6 +193,40 @@ describe('GIVEN the harness steps on a real s3rver and sshd', function () {
       expect((await readdir(directory)).filter((name) => name.includes(run.run_id)).sort()).to.deep.equal(
         files.map((file) => file.name).sort(),
       );
+    });
+  });
+
+  describe('WHEN GenerateTestData runs with less time left than it keeps to clean up', () => {
+    it('THEN it fails as a TimeoutError and stages no test file', async () => {
+      const run = await runOf('s3-alpha');
+      const error = await rejectionOf(
+        runHarnessStep('GenerateTestData', { item: run }, world.deps(), { getRemainingTimeInMillis: () => 5_000 }),
+      );
+      expect(error.name).to.equal('TimeoutError');
+      const staged = await world.servers.s3Client.send(
+        new ListObjectsV2Command({ Bucket: CONFIG_BUCKET, Prefix: `staging/${run.run_id}/` }),
+      );
+      // Only the run's config snapshot, staged when the run was listed.
+      expect(staged.Contents?.map((object) => object.Key)).to.deep.equal([`staging/${run.run_id}/flow.json`]);
+    });
+  });
+
+  describe('WHEN SeedSource runs with less time left than it keeps to clean up', () => {
+    it('THEN it fails as a TimeoutError (reason TIMEOUT) and nothing of the run is left in the source directory', async () => {
+      const run = await runOf('sftp-gamma');
+      const { files } = (await runHarnessStep('GenerateTestData', { item: run }, world.deps())) as {
+        files: StagedFile[];
+      };
+
+      const error = await rejectionOf(
+        runHarnessStep('SeedSource', { item: run, files }, world.deps(), { getRemainingTimeInMillis: () => 5_000 }),
+      );
+
+      expect(error.name).to.equal('TimeoutError');
+      expect(error.message).to.equal("stopped 15 s before the function's timeout, to clean up");
+      const directory = join(world.servers.sftpRoot, 'gamma/out');
+      const left = existsSync(directory) ? await readdir(directory) : [];
+      expect(left.filter((name) => name.includes(run.run_id))).to.deep.equal([]);
     });
   });
 

@@ -56,6 +56,11 @@ export interface HarnessDeps {
   readonly publishAlert: AlertPublisher;
   /** The clock, injectable so specs can move time. @default the system clock */
   readonly now?: () => Date;
+  /**
+   * Stops the step's copies and uploads, which then clean up after themselves: the Lambda's
+   * deadline (stopBeforeTimeout), set per invocation by {@link runHarnessStep}. @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The current time of `deps`. */

@@ -1,6 +1,6 @@
 /** Preflight, GenerateTestData and SeedSource: everything before the transfer starts. */
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { copy } from '../copy';
@@ -58,7 +58,10 @@ export async function generateTestData(run: FlowRun, flow: Flow, deps: HarnessDe
     const size = sizes[index]!;
     const key = stagingKey(run.run_id, name);
     const meter = new Sha256Meter({ expectedBytes: size });
-    const generating = pipeline(syntheticStream(flow.testdata.pattern, `${run.seed}/${index}`, size), meter);
+    const synthetic = syntheticStream(flow.testdata.pattern, `${run.seed}/${index}`, size);
+    // Stopped, the stream fails and the upload is aborted.
+    if (deps.signal) addAbortSignal(deps.signal, synthetic);
+    const generating = pipeline(synthetic, meter);
     await Promise.all([
       generating,
       configObject(deps, key).writeAtomically(meter, { size, sha256: () => meter.digest() }),
@@ -113,7 +116,10 @@ export async function seedSource(
       });
     }
     const target = flowEndpoint(flow.source, file.name, deps, { tags });
-    const result = await copy(configObject(deps, file.staging.key), target, { expectedSha256: file.sha256 });
+    const result = await copy(configObject(deps, file.staging.key), target, {
+      expectedSha256: file.sha256,
+      signal: deps.signal,
+    });
     seeded.push(result.target);
   }
   return { seeded, manifests: `s3://${deps.configBucket}/${prefix}`, seeded_at: nowOf(deps).toISOString() };

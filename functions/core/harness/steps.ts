@@ -4,6 +4,7 @@
  * {@link runHarnessStep}, so AWS and a laptop parse, time and classify identically.
  */
 import { z } from 'zod';
+import { stopBeforeTimeout, type InvocationContext } from '../deadline';
 import { classifyError } from '../errors';
 import type { Flow } from '../flows/schema';
 import { nowOf, type HarnessDeps } from './deps';
@@ -105,16 +106,29 @@ function typedError(error: unknown): Error {
   return classifyError(error);
 }
 
-/** Parses `event` for the step, runs its core, adds `timing` to per-flow steps, and names its errors. */
-export async function runHarnessStep(name: HarnessStepName, event: unknown, deps: HarnessDeps): Promise<object> {
+/**
+ * Parses `event` for the step, runs its core, adds `timing` to per-flow steps, and names its
+ * errors. Given Lambda's `context`, the step's copies stop shortly before the function's
+ * timeout and clean up, failing as a transient TIMEOUT.
+ */
+export async function runHarnessStep(
+  name: HarnessStepName,
+  event: unknown,
+  deps: HarnessDeps,
+  context?: InvocationContext,
+): Promise<object> {
   const definition = HARNESS_STEPS[name] as StepDefinition<z.ZodType>;
   const started = nowOf(deps).toISOString();
+  const deadline = stopBeforeTimeout(context);
   try {
-    const result = await definition.run(definition.event.parse(event), deps);
+    const result = await definition.run(definition.event.parse(event), { ...deps, signal: deadline.signal });
     return definition.timed
       ? { ...result, timing: { started_at: started, finished_at: nowOf(deps).toISOString() } }
       : result;
   } catch (error) {
-    throw typedError(error);
+    // Whatever the stopped work failed with, it failed because the deadline came.
+    throw typedError(deadline.signal.aborted ? deadline.signal.reason : error);
+  } finally {
+    deadline.clear();
   }
 }

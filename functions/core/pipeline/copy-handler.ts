@@ -3,16 +3,10 @@
  * their roles may reach (S3 targets vs partner SFTP servers and their key secrets).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { TimeoutError } from '../errors';
+import { CLEAN_UP_MS, stopBeforeTimeout, type InvocationContext } from '../deadline';
 import { pipelineDepsFromEnvironment } from './aws-deps';
 import { CopyPayload, copyToTarget } from './copy-target';
 import type { TargetOutcome } from './state';
-
-/** What the handler reads of Lambda's invocation context. */
-export interface InvocationContext {
-  /** Milliseconds left before Lambda ends the invocation. */
-  getRemainingTimeInMillis(): number;
-}
 
 /** Settings of the copy functions' handler. */
 export interface CopyHandlerOptions {
@@ -23,8 +17,6 @@ export interface CopyHandlerOptions {
    */
   readonly cleanUpMs?: number;
 }
-
-const CLEAN_UP_MS = 15_000;
 
 /** Builds the handler once per module: clients and logger are made at cold start. */
 export function createCopyHandler(
@@ -47,19 +39,4 @@ export function createCopyHandler(
       deadline.clear();
     }
   };
-}
-
-/** A signal that stops the copy `cleanUpMs` before the invocation's end (never, without a context). */
-function stopBeforeTimeout(
-  context: InvocationContext | undefined,
-  cleanUpMs: number,
-): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  if (typeof context?.getRemainingTimeInMillis !== 'function') return { signal: controller.signal, clear: () => {} };
-  const seconds = Math.round(cleanUpMs / 1000);
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`stopped ${seconds} s before the function's timeout, to clean up`)),
-    Math.max(0, context.getRemainingTimeInMillis() - cleanUpMs),
-  );
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
