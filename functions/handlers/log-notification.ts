@@ -8,11 +8,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { emitNotificationMetrics, notificationMetrics } from '../core/metrics/emf';
-import { pipelineDepsFromEnvironment } from '../core/pipeline/aws-deps';
+import { notificationDepsFromEnvironment } from '../core/pipeline/aws-deps';
 import { logNotification, NotificationPayload, type NotificationSummary } from '../core/pipeline/notification';
 
 const logger = new Logger({ serviceName: 'fileflow-transfer' });
-const deps = pipelineDepsFromEnvironment(process.env);
+const deps = notificationDepsFromEnvironment(process.env);
 const metrics = notificationMetrics();
 
 /** Lambda entry point. */

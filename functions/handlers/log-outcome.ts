@@ -3,11 +3,11 @@
  * index and audit log. Env: the six tracking table variables. IAM: PutItem and Query on
  * FileTransferStatus; PutItem on CustomerFileIndex; PutItem/GetItem on FileTransferAuditLog.
  */
-import { pipelineDepsFromEnvironment } from '../core/pipeline/aws-deps';
+import { trackingDepsFromEnvironment } from '../core/pipeline/aws-tracking-deps';
 import { logOutcome } from '../core/pipeline/outcome';
 import { OutcomePayload, type Notice } from '../core/pipeline/state';
 
-const deps = pipelineDepsFromEnvironment(process.env);
+const deps = trackingDepsFromEnvironment(process.env);
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<Notice> {

@@ -4,12 +4,12 @@
  * on FileTransferStatus (the retry counter).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { pipelineDepsFromEnvironment } from '../core/pipeline/aws-deps';
+import { trackingDepsFromEnvironment } from '../core/pipeline/aws-tracking-deps';
 import { queueForReview, type FailureReason } from '../core/pipeline/review';
 import { StatePayload } from '../core/pipeline/state';
 
 const logger = new Logger({ serviceName: 'fileflow-transfer' });
-const deps = pipelineDepsFromEnvironment(process.env);
+const deps = trackingDepsFromEnvironment(process.env);
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<FailureReason> {

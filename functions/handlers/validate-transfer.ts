@@ -5,12 +5,12 @@
  * TransferFailureQueue (re-drive).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { pipelineDepsFromEnvironment } from '../core/pipeline/aws-deps';
+import { trackingDepsFromEnvironment } from '../core/pipeline/aws-tracking-deps';
 import type { ValidationResult } from '../core/pipeline/state';
 import { validateTransfer, ValidatePayload } from '../core/pipeline/validate';
 
 const logger = new Logger({ serviceName: 'fileflow-transfer' });
-const deps = pipelineDepsFromEnvironment(process.env);
+const deps = trackingDepsFromEnvironment(process.env);
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<ValidationResult> {

@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CLEAN_UP_MS, stopBeforeTimeout, type InvocationContext } from '../deadline';
-import { pipelineDepsFromEnvironment } from './aws-deps';
+import { copyDepsFromEnvironment } from './aws-deps';
 import { CopyPayload, copyToTarget } from './copy-target';
 import type { TargetOutcome } from './state';
 
@@ -23,7 +23,7 @@ export function createCopyHandler(
   options: CopyHandlerOptions = {},
 ): (event: unknown, context?: InvocationContext) => Promise<TargetOutcome> {
   const logger = new Logger({ serviceName: 'fileflow-transfer' });
-  const deps = pipelineDepsFromEnvironment(process.env);
+  const deps = copyDepsFromEnvironment();
   const cleanUpMs = options.cleanUpMs ?? CLEAN_UP_MS;
   return async (event, context) => {
     const payload = CopyPayload.parse(event);

@@ -9,7 +9,7 @@ import { copy } from '../copy';
 import { createEndpoint } from '../endpoints';
 import { classifyError, HostKeyMismatchError, type TransferErrorCode } from '../errors';
 import { Location } from '../locations';
-import type { PipelineDeps } from './deps';
+import type { CopyDeps } from './deps';
 import { FileIdentity, PlannedTarget, type TargetOutcome } from './state';
 
 /** What a copy Task receives (the Map's item, narrowed by the Task's payload template). */
@@ -39,7 +39,7 @@ export class WorkflowTransferError extends Error {
  */
 export async function copyToTarget(
   payload: CopyPayload,
-  deps: PipelineDeps,
+  deps: CopyDeps,
   options: { readonly signal?: AbortSignal } = {},
 ): Promise<TargetOutcome> {
   const clients = { s3: deps.s3, ...deps.endpointClients };

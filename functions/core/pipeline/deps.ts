@@ -65,7 +65,16 @@ export interface PipelineDeps {
   readonly now?: () => Date;
 }
 
+/** What the tracking repository needs of {@link PipelineDeps}; a step that needs no more takes only this. */
+export type TrackingDeps = Pick<PipelineDeps, 'dynamo' | 'tables' | 'now'>;
+
+/** What Log Notification needs: the tracking tables and the channels (SNS, secrets, webhooks). */
+export type NotificationDeps = TrackingDeps & Pick<PipelineDeps, 'sns' | 'secrets' | 'webhook'>;
+
+/** What a copy needs: S3 and the SFTP endpoints' clients. */
+export type CopyDeps = Pick<PipelineDeps, 's3' | 'endpointClients'>;
+
 /** The tracking repository over the injected client. */
-export function repositoryOf(deps: PipelineDeps): TrackingRepository {
+export function repositoryOf(deps: TrackingDeps): TrackingRepository {
   return new TrackingRepository({ client: deps.dynamo, tableNames: deps.tables, clock: deps.now });
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { NotificationInput } from '../tracking/repository';
 import { postJson, redactedUrl } from '../webhook';
-import { repositoryOf, type PipelineDeps } from './deps';
+import { repositoryOf, type NotificationDeps } from './deps';
 import { WorkflowState } from './state';
 import { eventIdFor } from './validate';
 
@@ -28,7 +28,10 @@ const WebhookSecret = z.union([
 export type NotificationSummary = Record<string, 'SENT' | 'FAILED'>;
 
 /** Logs the pipeline topic's publish and notifies the workflow's channels. */
-export async function logNotification(payload: NotificationPayload, deps: PipelineDeps): Promise<NotificationSummary> {
+export async function logNotification(
+  payload: NotificationPayload,
+  deps: NotificationDeps,
+): Promise<NotificationSummary> {
   const { state, topicArn } = payload;
   const notice = state.notice;
   if (!notice) throw new Error('Log Notification needs the notice of Log Success or Log Failure');

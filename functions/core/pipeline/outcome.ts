@@ -3,7 +3,7 @@
  * customer file index and the audit log, and the notice the rest of the workflow acts on.
  */
 import type { AuditInput } from '../tracking/repository';
-import { repositoryOf, type PipelineDeps } from './deps';
+import { repositoryOf, type TrackingDeps } from './deps';
 import { durableRetryCount, failureReason } from './review';
 import type { Notice, WorkflowState } from './state';
 import { eventIdFor } from './validate';
@@ -15,7 +15,7 @@ const MAX_SUBJECT_CHARS = 100;
 export async function logOutcome(
   outcome: 'SUCCESS' | 'FAILURE',
   state: WorkflowState,
-  deps: PipelineDeps,
+  deps: TrackingDeps,
 ): Promise<Notice> {
   const repository = repositoryOf(deps);
   const { file, executionId } = state;

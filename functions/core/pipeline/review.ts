@@ -3,7 +3,7 @@
  * `fileflow status --failed` lists it until an operator re-drives or dismisses it.
  */
 import type { TrackingRepository } from '../tracking/repository';
-import { repositoryOf, type PipelineDeps } from './deps';
+import { repositoryOf, type TrackingDeps } from './deps';
 import type { WorkflowState } from './state';
 
 /** Longest error text kept in a record; the execution history holds the rest. */
@@ -16,7 +16,7 @@ export interface FailureReason {
 }
 
 /** Puts the file in the failure queue and returns why it failed (the workflow keeps it at `$.review`). */
-export async function queueForReview(state: WorkflowState, deps: PipelineDeps): Promise<FailureReason> {
+export async function queueForReview(state: WorkflowState, deps: TrackingDeps): Promise<FailureReason> {
   const repository = repositoryOf(deps);
   const reason = failureReason(state);
   const { file } = state;

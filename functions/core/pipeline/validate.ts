@@ -28,7 +28,7 @@ import {
 } from '../tracking/keys';
 import { SchemaValidationError, type TransferTarget, type WorkflowDefinition } from '../tracking/records';
 import type { TrackingRepository } from '../tracking/repository';
-import { repositoryOf, type PipelineDeps } from './deps';
+import { repositoryOf, type TrackingDeps } from './deps';
 import { parseTransferRequest, type TransferRequest } from './execution-input';
 import type { FileIdentity, PlannedTarget, Rejection, TransferPlan, ValidationResult } from './state';
 import { z } from 'zod';
@@ -66,7 +66,7 @@ class Refused extends Error {
 }
 
 /** Validates and claims one transfer; never throws for a bad event, only for a broken dependency. */
-export async function validateTransfer(payload: ValidatePayload, deps: PipelineDeps): Promise<ValidationResult> {
+export async function validateTransfer(payload: ValidatePayload, deps: TrackingDeps): Promise<ValidationResult> {
   const executionId = payload.execution.Id;
   const repository = repositoryOf(deps);
   let request: TransferRequest | undefined;
