@@ -218,12 +218,15 @@ export class TransferPipeline extends Construct {
         functionName: `${prefix}-${file}`,
         entry: `handlers/${file}.ts`,
         logRetentionDays: props.logRetentionDays,
+        // The copy functions touch no table: they get no table names.
         environment:
           handler === 'recordMetrics'
             ? { POWERTOOLS_METRICS_NAMESPACE: metricsNamespace }
             : handler === 'logNotification'
               ? { ...this.tables.environment, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace }
-              : { ...this.tables.environment },
+              : isCopy
+                ? {}
+                : { ...this.tables.environment },
         permissions: permissions[handler],
         ...(isCopy ? COPY_FUNCTION : {}),
       });

@@ -44,7 +44,7 @@ describe('TransferPipeline', () => {
       expect(names).to.have.members(Object.values(TRANSFER_HANDLERS).map((file) => `ff-dev-${file}`));
     });
 
-    it('THEN every function but record-metrics is told the six tracking table names, and the metric writers their namespace', () => {
+    it('THEN every function but record-metrics and the two copy functions is told the six tracking table names, and the metric writers their namespace', () => {
       for (const fn of Object.values(resourcesOf(synth, 'aws_lambda_function'))) {
         const variables = (fn.environment as { variables: Record<string, string> }).variables;
         if (fn.function_name === 'ff-dev-record-metrics') {
@@ -52,6 +52,9 @@ describe('TransferPipeline', () => {
             NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
             POWERTOOLS_METRICS_NAMESPACE: transferMetricsNamespace('ff-dev'),
           });
+        } else if (/^ff-dev-copy-to-(s3|sftp)$/.test(String(fn.function_name))) {
+          // The copy functions touch no table.
+          expect(variables).to.deep.equal({ NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2' });
         } else {
           // Log Notification also writes the notification metrics, to the same namespace as Record Metrics.
           const metrics = fn.function_name === 'ff-dev-log-notification' ? ['POWERTOOLS_METRICS_NAMESPACE'] : [];
