@@ -48,6 +48,13 @@ export function register(program: Command): void {
     });
 }
 
+/**
+ * Exit code of a failure that a retry can get past (a connection lost, a timeout, throttling, a
+ * server error): sysexits' EX_TEMPFAIL, so a script can tell what is worth retrying. Any other
+ * failure exits 1.
+ */
+const EXIT_TRANSIENT = 75;
+
 /** Exit codes of a command stopped by a signal, as shells report them (128 + the signal's number). */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
@@ -90,7 +97,7 @@ async function runCopy(sourceUri: string, targetUri: string, options: CopyComman
     }
     const failure = error instanceof UsageError ? error : classifyError(error);
     process.stderr.write(`${failure.code}: ${failure.message.split('\n')[0]}\n`);
-    return 1;
+    return 'transient' in failure && failure.transient ? EXIT_TRANSIENT : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { sha256OfFile, sha256OfObject, writeRandomFile } from '../fixtures/files';
@@ -124,11 +125,38 @@ describe('fileflow copy (command line)', function () {
       `SHA256:${'B'.repeat(43)}`,
     );
 
-    expect(outcome.code).to.not.equal(0);
+    // A permanent failure: retrying cannot help.
+    expect(outcome.code).to.equal(1);
     const lines = outcome.stderr.split('\n').filter((line) => line.length > 0);
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(/^HOST_KEY_MISMATCH: /);
     expect(existsSync(join(servers.sftpRoot, 'cli', 'never.bin'))).to.equal(false);
+  });
+
+  it('GIVEN an SFTP target whose server refuses connections WHEN `fileflow copy` runs THEN it exits 75 (worth retrying) with one CONNECTION_LOST line naming the target', async () => {
+    await writeRandomFile(join(servers.sftpRoot, 'cli', 'unsent.bin'), 1024);
+    // A port nothing listens on any more.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const target = `sftp://${servers.user}@127.0.0.1:${closed}/tmp/unsent.bin`;
+
+    const outcome = await fileflow(
+      sftpUri('cli/unsent.bin'),
+      target,
+      '--identity',
+      servers.sshd.clientKeys[servers.user]!,
+      '--host-key',
+      servers.sshd.hostKeyFingerprint,
+    );
+
+    expect(outcome.code, outcome.stderr).to.equal(75);
+    const lines = outcome.stderr.split('\n').filter((line) => line.length > 0);
+    expect(lines).to.have.length(1);
+    expect(lines[0]!.startsWith(`CONNECTION_LOST: ${target}: `), lines[0]).to.equal(true);
   });
 
   it('GIVEN a failing copy on any supported Node WHEN nothing silences warnings THEN stderr holds the one line naming the reason, and nothing else', async () => {
