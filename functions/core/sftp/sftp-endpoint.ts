@@ -89,10 +89,9 @@ export class SftpEndpoint implements Endpoint {
     let created = false;
     /** The temporary file's size once it holds every byte, fsynced where the server offers it. */
     let complete: number | undefined;
-    /** Whether the body failed before the writer: the source's failure, located by the caller. */
-    let bodyFailedFirst = false;
-    let writerFailed = false;
-    body.once('error', () => (bodyFailedFirst ||= !writerFailed));
+    /** Which stream failed first; the body's failure is the source's, located by the caller. */
+    let failedFirst: 'body' | 'writer' | undefined;
+    body.once('error', () => (failedFirst ??= 'body'));
     try {
       session = await this.session();
       const { sftp } = session;
@@ -107,7 +106,7 @@ export class SftpEndpoint implements Endpoint {
       handle = await call<Buffer>((cb) => sftp.open(temporary, 'w', cb));
       if (await isDirectory) throw new InvalidPathError('a directory, not a file');
       const writer = new SftpPipelinedWriter(sftp, handle, { recycle: options.recycle });
-      writer.once('error', () => (writerFailed ||= !bodyFailedFirst));
+      writer.once('error', () => (failedFirst ??= 'writer'));
       await pipeline(body, writer);
       await fsyncIfOffered(sftp, handle);
       complete = writer.bytesWritten;
@@ -143,7 +142,7 @@ export class SftpEndpoint implements Endpoint {
           this.uri,
         );
       }
-      throw bodyFailedFirst ? classifyError(error) : atLocation(error, this.uri);
+      throw failedFirst === 'body' ? classifyError(error) : atLocation(error, this.uri);
     } finally {
       session?.release();
     }
