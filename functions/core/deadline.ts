@@ -12,9 +12,9 @@ export interface InvocationContext {
 }
 
 /** Time kept before the function's timeout to stop and clean up. */
-export const CLEAN_UP_MS = 15_000;
+const CLEAN_UP_MS = 15_000;
 
-/** A signal stopping work `cleanUpMs` before the invocation ends; it never fires without a context. */
+/** A signal stopping work 15 s before the invocation ends; it never fires without a context. */
 export interface Deadline {
   readonly signal: AbortSignal;
   /** Cancels the timer; call it once the work is done. */
@@ -22,16 +22,16 @@ export interface Deadline {
 }
 
 /**
- * Fires `cleanUpMs` before the end of the invocation (already fired when less is left), its reason a
+ * Fires 15 s before the end of the invocation (already fired when less is left), its reason a
  * transient {@link TimeoutError}. Without a context (the local runtime, specs) it never fires.
  */
-export function stopBeforeTimeout(context: InvocationContext | undefined, cleanUpMs = CLEAN_UP_MS): Deadline {
+export function stopBeforeTimeout(context: InvocationContext | undefined): Deadline {
   const controller = new AbortController();
   if (typeof context?.getRemainingTimeInMillis !== 'function') return { signal: controller.signal, clear: () => {} };
-  const seconds = Math.round(cleanUpMs / 1000);
+  const seconds = Math.round(CLEAN_UP_MS / 1000);
   const stop = () =>
     controller.abort(new TimeoutError(`stopped ${seconds} s before the function's timeout, to clean up`));
-  const left = context.getRemainingTimeInMillis() - cleanUpMs;
+  const left = context.getRemainingTimeInMillis() - CLEAN_UP_MS;
   // With no time left the work does not start at all.
   if (left <= 0) stop();
   const timer = left > 0 ? setTimeout(stop, left) : undefined;

@@ -53,10 +53,7 @@ describe('The copy functions near their timeout', function () {
   });
 
   it('GIVEN less time left than the copy keeps to clean up WHEN it is invoked THEN it fails as a transient TIMEOUT the workflow retries, and nothing is left at the target', async () => {
-    const failure = await rejectionOf(
-      createCopyHandler({ cleanUpMs: 15_000 })(payload('handler/out/too-late.bin'), leaving(5_000)),
-      Error,
-    );
+    const failure = await rejectionOf(createCopyHandler()(payload('handler/out/too-late.bin'), leaving(5_000)), Error);
     expect(failure.name).to.equal(TransferErrorNames.transient);
     expect(failure.message).to.equal("TIMEOUT: partner-sftp: stopped 15 s before the function's timeout, to clean up");
     expect(existsSync(join(servers.sftpRoot, 'handler', 'out', 'too-late.bin'))).to.equal(false);
@@ -67,7 +64,7 @@ describe('The copy functions near their timeout', function () {
   });
 
   it('GIVEN no invocation context (the local runtime) WHEN a file is copied THEN no deadline applies', async () => {
-    const outcome = await createCopyHandler({ cleanUpMs: 15_000 })(payload('handler/out/local.bin'));
+    const outcome = await createCopyHandler()(payload('handler/out/local.bin'));
     expect(outcome).to.include({ status: 'COPIED', sha256 });
   });
 });
