@@ -10,6 +10,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -37,6 +38,42 @@ const failureOf = (promise: Promise<unknown>) => rejectionOf(promise, TransferEr
 
 function partFilesIn(directory: string): Promise<string[]> {
   return readdir(directory).then((names) => names.filter((name) => name.endsWith('.fileflow-part')));
+}
+
+/** An S3 client of the local server that records the commands it sends and the multipart upload it starts. */
+function recordingS3Client(endpoint: string): {
+  client: S3Client;
+  commands: string[];
+  uploadId: () => string | undefined;
+} {
+  const commands: string[] = [];
+  let uploadId: string | undefined;
+  const client = s3ClientFor(endpoint, S3RVER_CREDENTIALS);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(context.commandName as string);
+      const result = await next(args);
+      if (context.commandName === 'CreateMultipartUploadCommand') {
+        uploadId = (result.output as { UploadId?: string }).UploadId;
+      }
+      return result;
+    },
+    { step: 'initialize' },
+  );
+  return { client, commands, uploadId: () => uploadId };
+}
+
+/** Sends a part to `uploadId` of `key`; the name of S3's answer (`NoSuchUpload` once the upload is aborted). */
+async function latePartAnswer(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string | undefined,
+): Promise<string> {
+  const late = s3.send(
+    new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: 'late part' }),
+  );
+  return (await rejectionOf(late, S3ServiceException)).name;
 }
 
 describe('fileflow copy engine: faults', function () {
@@ -76,20 +113,7 @@ describe('fileflow copy engine: faults', function () {
         cutAfterBytes: 20 * MiB,
         direction: 'downstream',
       });
-      const commands: string[] = [];
-      let uploadId: string | undefined;
-      const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
-      s3Client.middlewareStack.add(
-        (next, context) => async (args) => {
-          commands.push(context.commandName as string);
-          const result = await next(args);
-          if (context.commandName === 'CreateMultipartUploadCommand') {
-            uploadId = (result.output as { UploadId?: string }).UploadId;
-          }
-          return result;
-        },
-        { step: 'initialize' },
-      );
+      const { client: s3Client, commands, uploadId } = recordingS3Client(servers.s3.endpoint);
       const source = createEndpoint(servers.sftpLocation('faults/source.bin', { port: proxy.port }) as Location, {
         sftpPool: servers.pool,
       });
@@ -103,16 +127,9 @@ describe('fileflow copy engine: faults', function () {
       expect(commands).to.include('AbortMultipartUploadCommand');
       expect(commands).not.to.include('CompleteMultipartUploadCommand');
       // The server no longer knows the upload: its parts are gone.
-      const partForAbortedUpload = servers.s3Client.send(
-        new UploadPartCommand({
-          Bucket: servers.bucket,
-          Key: 'faults/aborted.bin',
-          UploadId: uploadId,
-          PartNumber: 1,
-          Body: 'late part',
-        }),
+      expect(await latePartAnswer(servers.s3Client, servers.bucket, 'faults/aborted.bin', uploadId())).to.equal(
+        'NoSuchUpload',
       );
-      expect((await rejectionOf(partForAbortedUpload, S3ServiceException)).name).to.equal('NoSuchUpload');
       const head = servers.s3Client.send(new HeadObjectCommand({ Bucket: servers.bucket, Key: 'faults/aborted.bin' }));
       await head.then(
         () => expect.fail('no object may exist after an aborted upload'),
@@ -145,18 +162,7 @@ describe('fileflow copy engine: faults', function () {
     });
 
     it('GIVEN a 32 MiB SFTP to S3 copy WHEN it is stopped once 12 MiB have passed THEN its multipart upload is aborted (the server no longer knows it) and no object exists', async () => {
-      let uploadId: string | undefined;
-      const s3Client = s3ClientFor(servers.s3.endpoint, S3RVER_CREDENTIALS);
-      s3Client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const result = await next(args);
-          if (context.commandName === 'CreateMultipartUploadCommand') {
-            uploadId = (result.output as { UploadId?: string }).UploadId;
-          }
-          return result;
-        },
-        { step: 'initialize' },
-      );
+      const { client: s3Client, uploadId } = recordingS3Client(servers.s3.endpoint);
       const stopping = new AbortController();
 
       const failure = await failureOf(
@@ -168,17 +174,10 @@ describe('fileflow copy engine: faults', function () {
       );
 
       expect(failure.message).to.match(/abort/i);
-      expect(uploadId, 'a multipart upload was started').to.be.a('string');
-      const partForAbortedUpload = servers.s3Client.send(
-        new UploadPartCommand({
-          Bucket: servers.bucket,
-          Key: 'faults/stopped.bin',
-          UploadId: uploadId,
-          PartNumber: 1,
-          Body: 'late part',
-        }),
+      expect(uploadId(), 'a multipart upload was started').to.be.a('string');
+      expect(await latePartAnswer(servers.s3Client, servers.bucket, 'faults/stopped.bin', uploadId())).to.equal(
+        'NoSuchUpload',
       );
-      expect((await rejectionOf(partForAbortedUpload, S3ServiceException)).name).to.equal('NoSuchUpload');
       const listed = await servers.s3Client.send(
         new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: 'faults/stopped' }),
       );
